@@ -1,0 +1,322 @@
+"""The one graph store every command uses: load fast, query, serialize.
+
+Backed by pyoxigraph (Rust): it loads and answers SPARQL about 20x faster
+than rdflib on coded datasets of 10^5+ segments. If the engine ever changes,
+only this module changes. The ontology lives in its own named graph; each
+loaded data file gets a named graph too, and queries see the union of all
+graphs as their default graph unless told otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from cryonto import resources
+from cryonto.errors import CryontoError
+from cryonto.vocab import ONTOLOGY_GRAPH
+
+#: file extension -> pyoxigraph format
+_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".n3": ox.RdfFormat.N3,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
+def rdf_format_for(path: Path | str) -> ox.RdfFormat:
+    suffix = Path(path).suffix.lower()
+    try:
+        return _FORMATS[suffix]
+    except KeyError:
+        known = ", ".join(sorted(_FORMATS))
+        raise CryontoError(
+            f"unknown RDF file type {suffix or '(none)'!r}; expected one of {known}", str(path)
+        ) from None
+
+
+def graph_iri_for(path: Path | str) -> ox.NamedNode:
+    """The named graph a data file is loaded into: its absolute file: IRI."""
+    return ox.NamedNode(Path(path).resolve().as_uri())
+
+
+@dataclass
+class SelectResult:
+    """Rows of a SELECT: variable names and, per row, one term or None per variable."""
+
+    variables: list[str]
+    rows: list[tuple[ox.NamedNode | ox.BlankNode | ox.Literal | None, ...]]
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def values(self) -> list[tuple[str | int | float | bool | None, ...]]:
+        """Rows with plain Python values (IRIs and strings as str, numbers as numbers)."""
+        return [tuple(to_python(term) for term in row) for row in self.rows]
+
+    def dicts(self) -> list[dict[str, str | int | float | bool | None]]:
+        return [dict(zip(self.variables, row, strict=True)) for row in self.values()]
+
+
+class GraphStore:
+    """An in-memory (or on-disk) RDF dataset with the cryonto ontology in it."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.store = ox.Store(str(path)) if path else ox.Store()
+
+    # -- building ---------------------------------------------------------
+    @classmethod
+    def with_ontology(cls, data_files: Iterable[Path | str] = ()) -> GraphStore:
+        store = cls()
+        store.load_ontology()
+        for path in data_files:
+            store.load_file(path)
+        return store
+
+    def load_ontology(self) -> None:
+        for path in resources.ontology_files():
+            self.load_file(path, graph=ONTOLOGY_GRAPH)
+
+    def load_file(self, path: Path | str, graph: str | ox.NamedNode | None = None) -> None:
+        """Parse one RDF file into a named graph; a syntax error names file and line."""
+        path = Path(path)
+        fmt = rdf_format_for(path)
+        target = _named(graph) if graph is not None else graph_iri_for(path)
+        if not path.is_file():
+            raise CryontoError("no such file", str(path))
+        try:
+            self.store.bulk_load(path=str(path), format=fmt, to_graph=target)
+        except SyntaxError as error:
+            raise CryontoError(f"not valid {fmt.name}: {_first_line(error)}", str(path)) from None
+        except (OSError, ValueError) as error:
+            raise CryontoError(f"cannot read: {_first_line(error)}", str(path)) from None
+
+    def load_bytes(
+        self, data: bytes | str, fmt: ox.RdfFormat, graph: str | ox.NamedNode | None = None,
+        name: str = "<input>",
+    ) -> None:
+        target = _named(graph) if graph is not None else ox.DefaultGraph()
+        try:
+            self.store.load(data, format=fmt, to_graph=target)
+        except SyntaxError as error:
+            raise CryontoError(f"not valid {fmt.name}: {_first_line(error)}", name) from None
+
+    def add_rdflib(self, graph: rdflib.Graph, to_graph: str | ox.NamedNode | None = None) -> None:
+        """Copy an rdflib graph in (via N-Triples, which both sides parse fast)."""
+        self.load_bytes(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES,
+                        to_graph)
+
+    # -- reading ----------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def graphs(self) -> list[str]:
+        return [g.value for g in self.store.named_graphs()]
+
+    def select(
+        self, sparql: str, bindings: Mapping[str, object] | None = None, *, union: bool = True
+    ) -> SelectResult:
+        """Run a SELECT; `bindings` pre-bind variables (safe: no text is pasted)."""
+        result = self._run(sparql, bindings, union)
+        if not isinstance(result, ox.QuerySolutions):
+            raise CryontoError("not a SELECT query")
+        variables = [v.value for v in result.variables]
+        rows = [tuple(solution[v] for v in variables) for solution in result]
+        return SelectResult(variables, rows)
+
+    def ask(self, sparql: str, bindings: Mapping[str, object] | None = None,
+            *, union: bool = True) -> bool:
+        result = self._run(sparql, bindings, union)
+        if not isinstance(result, ox.QueryBoolean):
+            raise CryontoError("not an ASK query")
+        return bool(result)
+
+    def construct(self, sparql: str, bindings: Mapping[str, object] | None = None,
+                  *, union: bool = True) -> list[ox.Triple]:
+        result = self._run(sparql, bindings, union)
+        if not isinstance(result, ox.QueryTriples):
+            raise CryontoError("not a CONSTRUCT or DESCRIBE query")
+        return list(result)
+
+    def query(self, sparql: str, bindings: Mapping[str, object] | None = None,
+              *, union: bool = True):
+        """Any query form; returns pyoxigraph's own result object."""
+        return self._run(sparql, bindings, union)
+
+    def _run(self, sparql: str, bindings: Mapping[str, object] | None, union: bool):
+        if bindings:
+            sparql = bind_values(sparql, bindings)
+        try:
+            return self.store.query(sparql, use_default_graph_as_union=union)
+        except SyntaxError as error:
+            raise CryontoError(f"SPARQL syntax error: {_first_line(error)}") from None
+
+    # -- writing ----------------------------------------------------------
+    def to_rdflib(self, graph: str | ox.NamedNode | None = None) -> rdflib.Graph:
+        """All quads (or one named graph) as an rdflib Graph, for pySHACL and serializers."""
+        out = rdflib.Graph()
+        data = self.serialize_bytes(ox.RdfFormat.N_TRIPLES if graph else ox.RdfFormat.N_QUADS,
+                                    graph)
+        if graph:
+            out.parse(data=data, format="nt")
+        else:
+            ds = rdflib.Dataset()
+            ds.parse(data=data, format="nquads")
+            for s, p, o, _ in ds.quads((None, None, None, None)):
+                out.add((s, p, o))
+        return out
+
+    def serialize_bytes(self, fmt: ox.RdfFormat, graph: str | ox.NamedNode | None = None) -> bytes:
+        if graph is not None:
+            return self.store.dump(format=fmt, from_graph=_named(graph))
+        if fmt.supports_datasets:
+            return self.store.dump(format=fmt)
+        # a triple format for the whole dataset: merge every graph
+        merged = ox.Store()
+        merged.extend(ox.Quad(q.subject, q.predicate, q.object) for q in self.store)
+        return merged.dump(format=fmt, from_graph=ox.DefaultGraph())
+
+
+def bind_values(sparql: str, bindings: Mapping[str, object]) -> str:
+    """Bind variables by a VALUES block at the top of the WHERE clause.
+
+    The values are serialized as RDF terms by pyoxigraph (escaped), never pasted
+    as text, so a parameter cannot change the query's structure. A VALUES block
+    joins with the whole WHERE group, so it also constrains aggregates, which
+    SEP-0007 substitution (projected variables only) does not allow.
+    """
+    for name in bindings:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise CryontoError(f"invalid parameter name {name!r}")
+    position = _where_brace(sparql)
+    if position is None:
+        raise CryontoError("cannot bind parameters: the query has no WHERE clause")
+    names = " ".join(f"?{name}" for name in bindings)
+    terms = " ".join(str(to_term(value)) for value in bindings.values())
+    block = f" VALUES ({names}) {{ ({terms}) }} "
+    return sparql[: position + 1] + block + sparql[position + 1 :]
+
+
+def _where_brace(sparql: str) -> int | None:
+    """Index of the `{` opening the top-level WHERE group (skips strings, IRIs, comments)."""
+    i, n, depth = 0, len(sparql), 0
+    first_brace: int | None = None
+    saw_where = False
+    is_construct = re.match(r"\s*(?:(?:PREFIX|BASE)[^\n]*\n\s*|#[^\n]*\n\s*)*CONSTRUCT\b",
+                            sparql, re.IGNORECASE) is not None
+    braces_seen = 0
+    while i < n:
+        c = sparql[i]
+        if c == "#":
+            i = sparql.find("\n", i)
+            if i < 0:
+                break
+            continue
+        if c in "\"'":
+            quote = c * 3 if sparql.startswith(c * 3, i) else c
+            j = i + len(quote)
+            while j < n and not sparql.startswith(quote, j):
+                j += 2 if sparql[j] == "\\" else 1
+            i = j + len(quote)
+            continue
+        if c == "<":
+            m = re.match(r"<[^<>\"{}|^`\\\s]*>", sparql[i:])
+            if m:
+                i += m.end()
+                continue
+        if depth == 0 and sparql[i : i + 5].upper() == "WHERE" and (
+            i == 0 or not (sparql[i - 1].isalnum() or sparql[i - 1] in "_?$:")
+        ):
+            saw_where = True
+        if c == "{":
+            if depth == 0:
+                braces_seen += 1
+                if saw_where or (not is_construct and first_brace is None):
+                    return i
+                if first_brace is None:
+                    first_brace = i
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        i += 1
+    return None
+
+
+def _named(graph: str | ox.NamedNode) -> ox.NamedNode:
+    return graph if isinstance(graph, ox.NamedNode) else ox.NamedNode(str(graph))
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def to_term(value: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    """A Python value or rdflib term as a pyoxigraph term (for safe bindings)."""
+    if isinstance(value, ox.NamedNode | ox.Literal | ox.BlankNode):
+        return value
+    if isinstance(value, rdflib.URIRef):
+        return ox.NamedNode(str(value))
+    if isinstance(value, rdflib.Literal):
+        if value.language:
+            return ox.Literal(str(value), language=value.language)
+        if value.datatype:
+            return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)))
+        return ox.Literal(str(value))
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false",
+                          datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+    if isinstance(value, int):
+        return ox.Literal(str(value),
+                          datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    if isinstance(value, float):
+        return ox.Literal(repr(value),
+                          datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#double"))
+    return ox.Literal(str(value))
+
+
+_NUMERIC = {
+    "http://www.w3.org/2001/XMLSchema#integer": int,
+    "http://www.w3.org/2001/XMLSchema#int": int,
+    "http://www.w3.org/2001/XMLSchema#long": int,
+    "http://www.w3.org/2001/XMLSchema#nonNegativeInteger": int,
+    "http://www.w3.org/2001/XMLSchema#decimal": float,
+    "http://www.w3.org/2001/XMLSchema#double": float,
+    "http://www.w3.org/2001/XMLSchema#float": float,
+}
+
+
+def to_python(term: object) -> str | int | float | bool | None:
+    """A pyoxigraph term as a plain value: IRIs and strings as str, numbers as numbers."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        dt = term.datatype.value
+        if dt in _NUMERIC:
+            try:
+                return _NUMERIC[dt](term.value)
+            except ValueError:
+                return term.value
+        if dt == "http://www.w3.org/2001/XMLSchema#boolean":
+            return term.value in ("true", "1")
+        return term.value
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    return str(term)
