@@ -9,8 +9,8 @@ graphs as their default graph unless told otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
