@@ -1,0 +1,38 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+# Both work on a fresh machine: they create .venv and install what is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# The main job on the bundled data: the category system, the ontology check,
+# and the example study imported, validated and queried.
+demo: $(STAMP)
+	$(BIN)/cryonto categories
+	$(BIN)/cryonto check
+	$(BIN)/cryonto import csv examples/paper-quotes.csv --study paper-quotes -o build/paper-quotes.ttl
+	$(BIN)/cryonto validate build/paper-quotes.ttl
+	$(BIN)/cryonto query segments-per-category --data build/paper-quotes.ttl
+
+# The whole test suite, with the real servers, browser and clients it needs.
+test: $(STAMP)
+	bash scripts/install-test-peers.sh
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_validate.py
+	$(BIN)/python bench/bench_queries.py
+	$(BIN)/python bench/bench_serve.py
+
+clean:
+	rm -rf $(VENV) build node_modules
