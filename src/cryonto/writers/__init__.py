@@ -1,0 +1,64 @@
+"""Writers: the category system and coded datasets out to the formats QDA software reads.
+
+Writers consume objects (`CategorySystem`, `CodedDataset`), never parse input
+files, and never print. Each writes through `cryonto.atomic` so a failure
+leaves no partial file, and XML is checked against the REFI-QDA schema before
+the file is renamed into place. Shared helpers live here: stable GUIDs and XSD
+validation.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from functools import cache
+from pathlib import Path
+
+from cryonto.errors import CryontoError
+
+#: the REFI-QDA (QDA-XML 1.0) schemas, MIT-licensed, copied from www.qdasoftware.org
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
+PROJECT_NS = "urn:QDA-XML:project:1.0"
+
+_GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                   r"[0-9a-fA-F]{12}\}?$")
+
+
+def stable_guid(iri: str) -> str:
+    """A GUID that is the same on every run for the same IRI: uuid5(URL namespace, iri).
+
+    Upper case, as ATLAS.ti, MAXQDA and NVivo write them.
+    """
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, iri)).upper()
+
+
+def is_guid(text: str | None) -> bool:
+    return bool(text) and _GUID.match(text) is not None
+
+
+@cache
+def _schema(name: str):
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(SCHEMA_DIR / name))
+
+
+def validate_xml(data: bytes, schema: str, what: str = "output") -> None:
+    """Raise CryontoError with the first violation if `data` is not valid against `schema`.
+
+    `schema` is "Codebook.xsd" or "Project.xsd".
+    """
+    import xmlschema
+
+    try:
+        _schema(schema).validate(data)
+    except xmlschema.XMLSchemaValidationError as error:
+        reason = (error.reason or str(error)).splitlines()[0]
+        path = f" at {error.path}" if getattr(error, "path", None) else ""
+        raise CryontoError(f"the {what} is not valid against {schema}: {reason}{path}") from None
+    except xmlschema.XMLSchemaException as error:  # pragma: no cover - defensive
+        raise CryontoError(f"the {what} could not be checked against {schema}: {error}") from None
+
+
+__all__ = ["CODEBOOK_NS", "PROJECT_NS", "SCHEMA_DIR", "is_guid", "stable_guid", "validate_xml"]
