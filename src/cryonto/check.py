@@ -249,7 +249,7 @@ def _run_shacl(store: GraphStore, check: Check) -> list[Problem]:
         shapes.parse(shapes_file, format="turtle")
     except Exception as error:  # rdflib raises many parser error types
         raise CryontoError(f"cannot read SHACL shapes: {error}", str(shapes_file)) from None
-    data = store.to_rdflib()
+    data = store.to_rdflib(ONTOLOGY_GRAPH)  # run_checks loads everything into it
     _conforms, results, _text_report = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", allow_warnings=True)
     severity_of = {SH.Violation: "ERROR", SH.Warning: "WARN", SH.Info: "INFO"}
