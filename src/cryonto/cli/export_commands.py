@@ -1,7 +1,105 @@
-"""CLI commands: export (registered on cryonto.cli.main)."""
+"""CLI commands: export (registered on cryonto.cli.main).
+
+`cryonto export codebook|refi|csv|turtle`: parse options, call
+`cryonto.exporting`, print the counts in and out and any notes.
+"""
 
 from __future__ import annotations
 
-import click  # noqa: F401
+from pathlib import Path
 
-from cryonto.cli import main  # noqa: F401
+import click
+
+from cryonto.cli import main
+from cryonto.exporting import CODEBOOK_FORMATS, SALT_ENV, ExportResult
+
+_COUNT_FIELDS = ("documents", "codes", "segments", "codings", "coders")
+
+
+def _report(result: ExportResult, fields: tuple[str, ...] = _COUNT_FIELDS) -> None:
+    def line(label: str, counts) -> str:
+        values = counts.as_dict()
+        return f"{label} " + "  ".join(f"{f} {values[f]}" for f in fields)
+
+    click.echo(line("in: ", result.counts_in))
+    click.echo(line("out:", result.counts_out))
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    if result.random_salt:
+        click.echo(f"note: pseudonyms come from a random salt kept nowhere; give --salt or "
+                   f"{SALT_ENV} to get the same pseudonyms in every export")
+    click.echo(f"wrote {result.path}")
+
+
+@main.group("export")
+def export() -> None:
+    """Export the category system as a codebook, or coded data for QDA software and sharing."""
+
+
+@export.command("codebook")
+@click.option("--format", "fmt", type=click.Choice(CODEBOOK_FORMATS), default=None,
+              help="qdc (REFI-QDA codebook), csv, xlsx or md; default from the -o suffix, "
+                   "else qdc.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write.")
+@click.option("--lang", type=click.Choice(("en", "de")), default="en", show_default=True,
+              help="Label and definition language (German labels are this project's "
+                   "translation; missing German definitions fall back to English).")
+def codebook(fmt: str | None, output: Path, lang: str) -> None:
+    """The category system as a codebook MAXQDA, ATLAS.ti, NVivo and QualCoder import."""
+    from cryonto.exporting import export_codebook
+
+    _report(export_codebook(output, fmt, lang), ("codes",))
+
+
+_data_argument = click.argument("data", nargs=-1, required=True,
+                                type=click.Path(dir_okay=False, path_type=Path))
+_salt_option = click.option(
+    "--salt", envvar=SALT_ENV, default=None,
+    help=f"Secret key for pseudonyms (also ${SALT_ENV}); the same salt gives the same "
+         "pseudonyms in every export. Without it a random salt is used and kept nowhere.")
+
+
+@export.command("refi")
+@_data_argument
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .qdpx file to write.")
+@click.option("--name", default=None, help="Project name (default: the study title).")
+def refi(data: tuple[Path, ...], output: Path, name: str | None) -> None:
+    """Coded DATA (Turtle from `cryonto import`) as a REFI-QDA project (.qdpx)."""
+    from cryonto.exporting import export_refi
+
+    _report(export_refi(data, output, name=name))
+
+
+@export.command("csv")
+@_data_argument
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The CSV file to write.")
+@click.option("--redact", is_flag=True,
+              help="Remove segment text and memos; replace participant ids, document names "
+                   "and segment ids by pseudonyms.")
+@_salt_option
+def csv_command(data: tuple[Path, ...], output: Path, redact: bool, salt: str | None) -> None:
+    """Coded DATA as the generic CSV that `cryonto import csv` reads."""
+    from cryonto.exporting import export_csv
+
+    _report(export_csv(data, output, redact=redact, salt=salt))
+
+
+@export.command("turtle")
+@_data_argument
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The Turtle file to write.")
+@click.option("--redact", is_flag=True,
+              help="Remove segment, memo and transcript text; replace participant ids, "
+                   "document names and segment ids by pseudonyms.")
+@click.option("--license", "license_iri", default=None, metavar="IRI",
+              help="License of the dataset, e.g. https://creativecommons.org/licenses/by/4.0/")
+@_salt_option
+def turtle(data: tuple[Path, ...], output: Path, redact: bool, license_iri: str | None,
+           salt: str | None) -> None:
+    """Coded DATA as Turtle; with --redact and --license it passes the shareable profile."""
+    from cryonto.exporting import export_turtle
+
+    _report(export_turtle(data, output, redact=redact, license=license_iri, salt=salt))

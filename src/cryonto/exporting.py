@@ -1,0 +1,206 @@
+"""Export API: the category system as a codebook, coded data as REFI-QDA, CSV or Turtle.
+
+Each function reads its input (the ontology, or coded datasets through
+`GraphStore` and `model.from_store`), hands objects to a writer in
+`cryonto.writers`, and returns an `ExportResult` with the counts in and out.
+Counts are taken from the content actually written (re-read from the bytes),
+and compared with what the input says the format must carry; any difference is
+a `CryontoError` and nothing is written. All output is atomic.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cryonto.atomic import atomic_write, write_text
+from cryonto.errors import CryontoError
+from cryonto.model import CodedDataset, Counts, from_store
+from cryonto.store import GraphStore
+
+SALT_ENV = "CRYONTO_SALT"
+CODEBOOK_FORMATS = ("qdc", "csv", "xlsx", "md")
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    counts_in: Counts
+    counts_out: Counts
+    notes: list[str] = field(default_factory=list)
+    random_salt: bool = False  # pseudonyms from a salt kept nowhere
+
+
+def _check_counts(expected: Counts, written: Counts, what: str) -> None:
+    if expected != written:
+        diff = ", ".join(f"{k} {expected.as_dict()[k]} -> {written.as_dict()[k]}"
+                         for k in expected.as_dict()
+                         if expected.as_dict()[k] != written.as_dict()[k])
+        raise CryontoError(f"{what}: counts in and out differ ({diff}); nothing written")
+
+
+def _sum_counts(datasets: Sequence[CodedDataset]) -> Counts:
+    totals = [ds.counts() for ds in datasets]
+    return Counts(*(sum(getattr(c, f) for c in totals)
+                    for f in ("documents", "codes", "segments", "codings", "coders")))
+
+
+# -- codebook ----------------------------------------------------------------------
+
+
+def codebook_format_for(path: Path | str) -> str:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return suffix if suffix in CODEBOOK_FORMATS else "qdc"
+
+
+def export_codebook(path: Path | str, fmt: str | None = None, lang: str = "en",
+                    ontology: Path | str | Sequence[Path | str] | None = None) -> ExportResult:
+    """Write the category system as a codebook (qdc, csv, xlsx or md)."""
+    from cryonto.ontology import load_category_system
+    from cryonto.writers.codebook import codebook_entries, write_codebook
+
+    fmt = fmt or codebook_format_for(path)
+    system = load_category_system(ontology)
+    entries = codebook_entries(system, lang)
+    concepts = len({c.iri for c in system.concepts()})
+    written = write_codebook(entries, path, fmt, lang)
+    counts_in = Counts(0, concepts, 0, 0, 0)
+    counts_out = Counts(0, written, 0, 0, 0)
+    _check_counts(counts_in, counts_out, "codebook")
+    return ExportResult(Path(path), counts_in, counts_out)
+
+
+# -- coded data --------------------------------------------------------------------
+
+
+def load_datasets(paths: Sequence[Path | str]) -> list[CodedDataset]:
+    """Every study in the given RDF files (the ontology loaded alongside for labels)."""
+    if not paths:
+        raise CryontoError("no DATA file given")
+    store = GraphStore.with_ontology(paths)
+    datasets = from_store(store.store)
+    if not datasets:
+        raise CryontoError("no coded dataset (cry:Study) in the input",
+                           ", ".join(str(p) for p in paths))
+    return datasets
+
+
+def _categories():
+    from cryonto.ontology import load_category_system
+
+    return load_category_system()
+
+
+def export_refi(paths: Sequence[Path | str], out: Path | str,
+                name: str | None = None) -> ExportResult:
+    """Coded data as a REFI-QDA project (.qdpx) valid against Project.xsd."""
+    from cryonto.writers.refi import build_project, write_qdpx
+
+    datasets = load_datasets(paths)
+    project = build_project(datasets, _categories(), name=name)
+    counts_in = _sum_counts(datasets)
+    _check_counts(counts_in, project.counts, "refi export")
+    write_qdpx(project, out)
+    return ExportResult(Path(out), counts_in, project.counts, project.notes)
+
+
+def _pseudonymizer(salt: str | None):
+    from cryonto.writers.csv import Pseudonymizer
+
+    if salt is None:
+        salt = os.environ.get(SALT_ENV) or None
+    return Pseudonymizer(salt)
+
+
+def export_csv(paths: Sequence[Path | str], out: Path | str, redact: bool = False,
+               salt: str | None = None) -> ExportResult:
+    """Coded data as the generic CSV `cryonto import csv` reads; `redact` for sharing."""
+    from cryonto.writers import csv as csv_writer
+
+    datasets = load_datasets(paths)
+    counts_in = _sum_counts(datasets)
+    pseudonym = None
+    if redact:
+        pseudonym = _pseudonymizer(salt)
+        datasets = [csv_writer.redact(ds, pseudonym) for ds in datasets]
+    table = csv_writer.build_rows(datasets, _categories())
+    text = table.text()
+    written = csv_writer.count_csv(text)
+    _check_counts(table.expected, written, "csv export")
+    write_text(out, text)
+    notes = list(table.notes)
+    if redact:
+        notes.append("redacted: segment text and memos removed; participant ids, document "
+                     "names and segment ids replaced by pseudonyms")
+    return ExportResult(Path(out), counts_in, written, notes,
+                        random_salt=bool(pseudonym and pseudonym.random))
+
+
+def export_turtle(paths: Sequence[Path | str], out: Path | str, redact: bool = False,
+                  license: str | None = None, salt: str | None = None) -> ExportResult:
+    """Coded data as Turtle; `redact` and `license` make it pass `validate --profile
+    shareable`."""
+    from cryonto.writers import csv as csv_writer
+
+    datasets = load_datasets(paths)
+    counts_in = _sum_counts(datasets)
+    pseudonym = None
+    if redact:
+        pseudonym = _pseudonymizer(salt)
+        datasets = [csv_writer.redact(ds, pseudonym) for ds in datasets]
+    if license:
+        if not _looks_like_iri(license):
+            raise CryontoError(f"--license must be an IRI (e.g. "
+                               f"https://creativecommons.org/licenses/by/4.0/), got {license!r}")
+        for ds in datasets:
+            ds.license = license
+    expected = _sum_counts(datasets)
+    store = ox.Store()
+    for ds in datasets:
+        ds.to_store(store)
+    prefixes = _prefixes(datasets)
+    data = store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(),
+                      prefixes=prefixes)
+    check = ox.Store()
+    check.load(data, format=ox.RdfFormat.TURTLE)
+    written = _sum_counts(from_store(check))
+    _check_counts(expected, written, "turtle export")
+    if counts_in != written:  # redaction keeps every count
+        _check_counts(counts_in, written, "turtle export")
+    with atomic_write(out, "wb") as handle:
+        handle.write(data)
+    notes = []
+    if redact:
+        notes.append("redacted: segment text, memos and transcript text removed; participant "
+                     "ids, document names and segment ids replaced by pseudonyms")
+        if not any(ds.license for ds in datasets):
+            notes.append("no license on the dataset: the shareable profile requires one "
+                         "(--license IRI)")
+    return ExportResult(Path(out), counts_in, written, notes,
+                        random_salt=bool(pseudonym and pseudonym.random))
+
+
+def _looks_like_iri(text: str) -> bool:
+    import re
+
+    return re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|^`\\]+$", text) is not None
+
+
+def _prefixes(datasets: Sequence[CodedDataset]) -> dict[str, str]:
+    from cryonto.vocab import PREFIXES
+
+    prefixes = {k: v for k, v in PREFIXES.items()
+                if k in ("cry", "skos", "rdfs", "xsd", "dcterms", "prov", "oa")}
+    if len(datasets) == 1:
+        base = datasets[0].base_iri
+        prefixes.update({"study": base, "doc": base + "document/", "code": base + "code/",
+                         "coder": base + "coder/", "seg": base + "segment/"})
+    return prefixes
+
+
+__all__ = ["CODEBOOK_FORMATS", "SALT_ENV", "ExportResult", "codebook_format_for",
+           "export_codebook", "export_csv", "export_refi", "export_turtle", "load_datasets"]

@@ -1,0 +1,258 @@
+"""Coded datasets as the generic CSV, and redaction for sharing.
+
+The CSV is exactly what `cryonto import csv` reads:
+``document,code,start,end,coder,text,segment_id,participant,orientation,memo,created``,
+one row per coding (a segment with three codes is three rows with the same
+segment_id). The code column holds the category's notation ("A1.1") when the
+code is a cryonto category or a study code mapped onto one by skos:exactMatch,
+else the study code's name (its path "Parent\\Child" when two codes share a name).
+
+`redact` turns a dataset into one that may leave the study: no segment text,
+no memos, no transcript text, participant ids, document names and segment ids
+replaced by keyed pseudonyms (HMAC-SHA256). With the same salt the same id
+always gets the same pseudonym; without a salt a random one is used and kept
+nowhere, so nobody can link or reverse the pseudonyms (see docs/export.md).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import hmac
+import io
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cryonto.errors import CryontoError
+from cryonto.model import Code, CodedDataset, Counts
+
+COLUMNS = ("document", "code", "start", "end", "coder", "text", "segment_id", "participant",
+           "orientation", "memo", "created")
+
+#: how many hex digits of the HMAC a pseudonym keeps (48 bits; collisions are checked)
+PSEUDONYM_DIGITS = 12
+
+
+@dataclass
+class CsvTable:
+    rows: list[list[str]]
+    expected: Counts  # what the rows must hold, derived from the datasets
+    notes: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(self.rows)
+        return buffer.getvalue()
+
+
+def code_labels(ds: CodedDataset, categories=None) -> dict[str, str]:
+    """Code key -> the text of the CSV code column, for the codes segments use.
+
+    Notation where the code is or exactly matches a category (and no other used
+    code claims the same notation), else the name, else the path.
+    """
+    used = list(dict.fromkeys(key for seg in ds.segments for key in seg.codes))
+    for key in used:
+        if key not in ds.codes:
+            raise CryontoError(f"a segment names an unknown code {key!r}")
+
+    def notation(code: Code) -> str | None:
+        iri = code.category or next((c for p, c in code.mappings if p == "exactMatch"), None)
+        if iri is None:
+            return None
+        exact = [c for p, c in code.mappings if p == "exactMatch"]
+        if code.category is None and len(set(exact)) > 1:
+            return None  # two exact matches: the name says more than either notation
+        concept = categories.get(iri) if categories is not None else None
+        return concept.notation if concept is not None and concept.notation else None
+
+    wanted = {key: notation(ds.codes[key]) for key in used}
+    claims: dict[str, int] = {}
+    for value in wanted.values():
+        if value:
+            claims[value] = claims.get(value, 0) + 1
+    labels: dict[str, str] = {}
+    for key in used:
+        value = wanted[key]
+        if value and claims[value] == 1:
+            labels[key] = value
+    rest = [key for key in used if key not in labels]
+    names: dict[str, int] = {}
+    for key in rest:
+        names[ds.codes[key].name] = names.get(ds.codes[key].name, 0) + 1
+    taken = set(labels.values())
+    for key in rest:
+        code = ds.codes[key]
+        label = code.name if names[code.name] == 1 and code.name not in taken else _path(ds, code)
+        if label in taken:
+            raise CryontoError(f"two codes would both be written as {label!r} in the CSV code "
+                               "column; rename one (or export refi/turtle, which keep both)")
+        labels[key] = label
+        taken.add(label)
+    return labels
+
+
+def _path(ds: CodedDataset, code: Code) -> str:
+    parts = [code.name]
+    seen = {code.key}
+    parent = code.parent
+    while parent is not None and parent in ds.codes and parent not in seen:
+        seen.add(parent)
+        parts.append(ds.codes[parent].name)
+        parent = ds.codes[parent].parent
+    return "\\".join(reversed(parts))
+
+
+def build_rows(datasets: Sequence[CodedDataset], categories=None) -> CsvTable:
+    """CSV rows for the datasets, with the counts they must hold and notes on what a CSV
+    cannot carry (codes, documents and coders no segment uses)."""
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    doc_names: dict[str, str] = {}  # name -> study, to catch clashes across studies
+    segment_ids: set[str] = set()
+    exp_docs: set[tuple[int, str]] = set()
+    exp_codes: set[str] = set()
+    exp_coders: set[str] = set()
+    exp_codings = 0
+    for i, ds in enumerate(datasets):
+        labels = code_labels(ds, categories)
+        for seg in ds.segments:
+            doc = ds.documents.get(seg.document)
+            if doc is None:
+                raise CryontoError(f"segment {seg.id!r} names an unknown document "
+                                   f"{seg.document!r}")
+            other = doc_names.setdefault(doc.name, ds.study)
+            if other != ds.study:
+                raise CryontoError(f"document {doc.name!r} is in two studies ({other}, "
+                                   f"{ds.study}); export them to separate CSV files")
+            if seg.id in segment_ids:
+                raise CryontoError(f"segment id {seg.id!r} occurs twice; export the studies "
+                                   "to separate CSV files")
+            segment_ids.add(seg.id)
+            if not seg.codes:
+                raise CryontoError(f"segment {seg.id!r} has no code; the CSV has one row per "
+                                   "coding and cannot carry it (export refi or turtle)")
+            coder = ds.coders[seg.coder].name if seg.coder and seg.coder in ds.coders else (
+                seg.coder or "")
+            if seg.start is None and seg.start_paragraph is not None:
+                notes.append(f"segment {seg.id}: paragraph numbers only; the CSV carries "
+                             "character positions, so start/end are left empty")
+            exp_docs.add((i, doc.name))
+            if coder:
+                exp_coders.add(coder)
+            for key in seg.codes:
+                exp_codes.add(labels[key])
+                exp_codings += 1
+                rows.append([
+                    doc.name, labels[key], _int(seg.start), _int(seg.end), coder,
+                    seg.text or "", seg.id, doc.participant or "", doc.orientation or "",
+                    seg.memo or "", seg.created or "",
+                ])
+        unused = len(ds.codes) - len({k for s in ds.segments for k in s.codes})
+        if unused:
+            notes.append(f"{unused} code(s) of {ds.study} are used by no segment; a CSV "
+                         "carries only codes in use (export refi or turtle keeps the codebook)")
+        empty_docs = len(ds.documents) - len({s.document for s in ds.segments})
+        if empty_docs:
+            notes.append(f"{empty_docs} document(s) of {ds.study} have no segment and are not "
+                         "in the CSV")
+        idle = len(ds.coders) - len({s.coder for s in ds.segments if s.coder})
+        if idle:
+            notes.append(f"{idle} coder(s) of {ds.study} coded no segment and are not in the "
+                         "CSV")
+    expected = Counts(documents=len(exp_docs), codes=len(exp_codes), segments=len(segment_ids),
+                      codings=exp_codings, coders=len(exp_coders))
+    return CsvTable(rows, expected, list(dict.fromkeys(notes)))
+
+
+def count_csv(text: str) -> Counts:
+    """What a written CSV holds (the importer's view: one row per coding)."""
+    reader = csv.DictReader(io.StringIO(text))
+    docs, codes, segs, coders = set(), set(), set(), set()
+    codings = 0
+    for row in reader:
+        docs.add(row["document"])
+        codes.add(row["code"])
+        segs.add(row["segment_id"])
+        if row["coder"]:
+            coders.add(row["coder"])
+        codings += 1
+    return Counts(len(docs), len(codes), len(segs), codings, len(coders))
+
+
+def _int(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+# -- redaction ---------------------------------------------------------------------
+
+
+class Pseudonymizer:
+    """Keyed pseudonyms: `prefix-` + the first hex digits of HMAC-SHA256(salt, kind:value)."""
+
+    def __init__(self, salt: str | bytes | None = None) -> None:
+        if salt is None or salt == "":
+            self.key = secrets.token_bytes(32)
+            self.random = True
+        else:
+            self.key = salt.encode("utf-8") if isinstance(salt, str) else salt
+            self.random = False
+        self._given: dict[tuple[str, str], str] = {}
+        self._owner: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, kind: str, value: str, prefix: str) -> str:
+        cached = self._given.get((kind, value))
+        if cached is not None:
+            return cached
+        digest = hmac.new(self.key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+        pseudonym = f"{prefix}-{digest[:PSEUDONYM_DIGITS]}"
+        owner = self._owner.setdefault(pseudonym, (kind, value))
+        if owner != (kind, value):  # 48-bit collision: astronomically rare, but never silent
+            raise CryontoError(f"two {kind} identifiers got the same pseudonym; use another salt")
+        self._given[(kind, value)] = pseudonym
+        return pseudonym
+
+
+def redact(ds: CodedDataset, pseudonym: Pseudonymizer) -> CodedDataset:
+    """A copy of `ds` fit to share: see the module docstring for what changes.
+
+    Kept: codes and codebook, positions, coders, orientation, language, text
+    length, timestamps, GUIDs, the study's IRI, title, license and creator.
+    """
+    out = copy.deepcopy(ds)
+    out.source_file = None
+    doc_key: dict[str, str] = {}
+    documents = {}
+    for key, doc in out.documents.items():
+        new_name = pseudonym("document", doc.name, "D")
+        doc_key[key] = new_name
+        doc.key = new_name
+        doc.name = new_name
+        if doc.participant:
+            doc.participant = pseudonym("participant", doc.participant, "P")
+        if doc.text is not None and doc.text_length is None:
+            doc.text_length = len(doc.text)
+        doc.text = None
+        doc.path = None
+        doc.iri = None  # minted again from the pseudonym: the old IRI carried the name
+        if new_name in documents:
+            raise CryontoError("two documents got the same pseudonym; use another salt")
+        documents[new_name] = doc
+    out.documents = documents
+    for seg in out.segments:
+        seg.document = doc_key[seg.document]
+        seg.id = pseudonym("segment", seg.id, "S")
+        seg.iri = None
+        seg.text = None
+        seg.memo = None
+        seg.source_file = None
+        seg.source_locator = None
+    return out
+
+
+__all__ = ["COLUMNS", "CsvTable", "Pseudonymizer", "build_rows", "code_labels", "count_csv",
+           "redact"]
