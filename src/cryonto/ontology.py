@@ -36,7 +36,6 @@ CATEGORY_SCHEME = str(CRY["CategorySystem"])
 STANCES = ("supports", "qualifies", "disagreesWith")
 
 _RDF_TYPE = str(RDF.type)
-_SKOS_CONCEPT = str(SKOS.Concept)
 _SKOS_RELATED = str(SKOS.related)
 _SUBPROPERTY = str(RDFS.subPropertyOf)
 
@@ -141,6 +140,7 @@ class Emphasis:
     orientation: Term | None
     comment: str | None
     source: str | None
+    evidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -468,11 +468,15 @@ class _Graph:
         return [o for o in self.out.get(s, {}).get(p, ()) if isinstance(o, ox.Literal)]
 
     def texts(self, s: str, p: str, lang: str | None = None) -> tuple[str, ...]:
-        """Literal values, English/untagged first, without duplicates."""
+        """Literal values, English/untagged first, then alphabetical, without duplicates.
+
+        RDF keeps no order, so sorting is what makes output the same on every run.
+        """
         lits = self.literals(s, p)
         if lang is not None:
             lits = [x for x in lits if (x.language or "") == lang]
-        lits.sort(key=lambda x: (x.language not in (None, "", "en"), x.language or ""))
+        lits.sort(key=lambda x: (x.language not in (None, "", "en"), x.language or "",
+                                 x.value.casefold(), x.value))
         return tuple(dict.fromkeys(x.value for x in lits))
 
     def text(self, s: str, p: str) -> str | None:
@@ -481,7 +485,7 @@ class _Graph:
 
     def by_lang(self, s: str, p: str) -> dict[str, list[str]]:
         out: dict[str, list[str]] = defaultdict(list)
-        for lit in self.literals(s, p):
+        for lit in sorted(self.literals(s, p), key=lambda x: (x.value.casefold(), x.value)):
             if lit.value not in out[lit.language or ""]:
                 out[lit.language or ""].append(lit.value)
         return dict(out)
@@ -574,7 +578,8 @@ def build_category_system(store: GraphStore, sources: Sequence[Path] = ()) -> Ca
     emphases_for: dict[str, list[Emphasis]] = defaultdict(list)
     for emphasis in g.subjects(_RDF_TYPE, str(CRY["OrientationEmphasis"])):
         item = Emphasis(emphasis, _term(g, g.iri(emphasis, str(CRY["orientation"]))),
-                        g.text(emphasis, str(RDFS.comment)), _section(g, emphasis))
+                        g.text(emphasis, str(RDFS.comment)), _section(g, emphasis),
+                        g.text(emphasis, str(CRY["evidenceText"])))
         for category in g.iris(emphasis, str(CRY["concernsCategory"])):
             emphases_for[category].append(item)
 
@@ -599,9 +604,10 @@ def build_category_system(store: GraphStore, sources: Sequence[Path] = ()) -> Ca
                     info = reified.get((other, prop, iri), (None, None))
                     links.append(Link(local_name(prop), other, info[0], info[1], inverse=True))
 
+        feelings = [t for t in (_term(g, f) for f in g.iris(iri, str(CRY["stemsFromFeeling"])))
+                    if t is not None]
         form = FormProperties(
-            feelings=tuple(t for t in (_term(g, f) for f in
-                                       g.iris(iri, str(CRY["stemsFromFeeling"]))) if t),
+            feelings=tuple(sorted(feelings, key=lambda t: t.label().casefold())),
             triggers=g.texts(iri, str(CRY["typicalTrigger"])),
             themes=g.texts(iri, str(CRY["typicalTheme"])),
             quality=g.texts(iri, str(CRY["quality"])),

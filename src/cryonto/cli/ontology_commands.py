@@ -153,16 +153,18 @@ def _concept_data(system, c, lang: str) -> dict:
         } if form else None,
         "orientation_emphases": [
             {"orientation": _term(e.orientation, lang), "comment": e.comment,
-             "source": e.source} for e in c.emphases],
+             "source": e.source, "evidence": e.evidence} for e in c.emphases],
         "findings": findings,
         "literature": sorted(records.values(),
                              key=lambda r: (r["citation"] or r["title"] or r["iri"])),
     }
 
 
-def _wrap(text: str, indent: str = "  ") -> list[str]:
+def _wrap(text: str, indent: str = "  ", hang: int = 0) -> list[str]:
+    """Text wrapped to 92 columns; continuation lines line up under the text (+ `hang`)."""
+    follow = " " * (len(indent) + hang)
     return textwrap.wrap(" ".join(text.split()), width=92, initial_indent=indent,
-                         subsequent_indent=indent + "  ") or [indent]
+                         subsequent_indent=follow) or [indent]
 
 
 def _named(ref: dict) -> str:
@@ -195,7 +197,7 @@ def _concept_text(d: dict) -> str:
         if link["source"]:
             link_lines.append(f"      source: {link['source']}")
         if link["evidence"]:
-            link_lines += _wrap(f"“{link['evidence']}”", "      ")
+            link_lines += _wrap(f"“{link['evidence']}”", "      ", 1)
     section("Links", link_lines)
     form = d["form"]
     if form:
@@ -205,7 +207,7 @@ def _concept_text(d: dict) -> str:
                            ("therapist_reactions", "therapist reactions")):
             values = [v["label"] if isinstance(v, dict) else v for v in form[key]]
             if values:
-                body += _wrap(f"{title}: " + "; ".join(values))
+                body += _wrap(f"{title}: " + "; ".join(values), hang=2)
         for key, title in (("interactive_function", "interactive function"),
                            ("acceptance_stance", "acceptance stance")):
             if form[key]:
@@ -215,22 +217,22 @@ def _concept_text(d: dict) -> str:
     for e in d["orientation_emphases"]:
         who = e["orientation"]
         name = (who.get("notation") or who["label"]) if who else "?"
-        emph += _wrap(f"{name}: {e['comment'] or ''}")
+        emph += _wrap(f"{name}: {e['comment'] or ''}", hang=2)
         if e["source"]:
-            emph.append(f"      source: {e['source']}")
+            emph += _wrap(f"source: {e['source']}", "      ")
     section("Orientation emphases", emph)
     for stance, title in _STANCE_HEADINGS.items():
         items = d["findings"].get(stance, [])
         body = []
         for f in items:
-            body += _wrap(f"- {f['label'] or f['claim'] or f['iri']}")
+            body += _wrap(f"- {f['label'] or f['claim'] or f['iri']}", hang=2)
             if f["claim"] and f["claim"] != f["label"]:
                 body += _wrap(f["claim"], "      ")
             if f["source"]:
                 body += _wrap(f"source: {_record_text(f['source'])}", "      ")
         section(f"{title} ({len(items)})", body)
     section("Literature", [line for r in d["literature"]
-                           for line in _wrap(f"- {_record_text(r)}")])
+                           for line in _wrap(f"- {_record_text(r)}", hang=2)])
     return "\n".join(lines)
 
 
