@@ -118,7 +118,7 @@ def test_show_findings_split_by_stance() -> None:
     out = run("show", "Relief/Catharsis", *MINI).stdout
     assert "Findings qualifying (1)" in out
     assert "Findings contradicting (1)" in out
-    assert "Findings supporting" not in out  # no empty section
+    assert "Findings supporting (0)\n  (none)" in out  # all three stances are always listed
     qualifying = out.index("Findings qualifying")
     contradicting = out.index("Findings contradicting")
     assert qualifying < out.index("Crying can deepen the work") < contradicting
@@ -126,6 +126,12 @@ def test_show_findings_split_by_stance() -> None:
     literature = out[out.index("Literature"):]
     assert "Knox, S., et al. (2017)" in literature and "doi:10.0000/example.2017" in literature
     assert "Vingerhoets" in literature
+
+
+def test_show_without_findings_says_so() -> None:
+    out = run("show", "I2", *MINI).stdout
+    assert "Findings\n  (none in the literature records)" in out
+    assert "Findings supporting" not in out
 
 
 def test_show_german() -> None:

@@ -221,7 +221,9 @@ def _concept_text(d: dict) -> str:
         if e["source"]:
             emph += _wrap(f"source: {e['source']}", "      ")
     section("Orientation emphases", emph)
-    for stance, title in _STANCE_HEADINGS.items():
+    if not any(d["findings"].values()):
+        section("Findings", ["  (none in the literature records)"])
+    for stance, title in _STANCE_HEADINGS.items() if any(d["findings"].values()) else ():
         items = d["findings"].get(stance, [])
         body = []
         for f in items:
@@ -229,8 +231,8 @@ def _concept_text(d: dict) -> str:
             if f["claim"] and f["claim"] != f["label"]:
                 body += _wrap(f["claim"], "      ")
             if f["source"]:
-                body += _wrap(f"source: {_record_text(f['source'])}", "      ")
-        section(f"{title} ({len(items)})", body)
+                body += _wrap(f"source: {_record_text(f['source'])}", "      ", 8)
+        section(f"{title} ({len(items)})", body or ["  (none)"])
     section("Literature", [line for r in d["literature"]
                            for line in _wrap(f"- {_record_text(r)}", hang=2)])
     return "\n".join(lines)
