@@ -192,6 +192,15 @@ def test_reasoner_reports_unsatisfiable_class() -> None:
     assert [p.subject for p in report.problems] == ["https://w3id.org/cryonto/ApplePear"]
 
 
+def test_without_java_the_reasoner_check_warns_instead_of_passing(monkeypatch) -> None:
+    import cryonto.check as check_module
+
+    monkeypatch.setattr(check_module.shutil, "which", lambda name: None)
+    report = run_checks(MINI, only=[CONSISTENCY_CHECK])
+    assert [(p.check, p.severity) for p in report.problems] == [(CONSISTENCY_CHECK, "WARN")]
+    assert "java" in report.problems[0].message
+
+
 # -- output formats and exit codes --------------------------------------------------------
 
 

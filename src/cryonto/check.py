@@ -282,38 +282,44 @@ def _run_reasoner(store: GraphStore) -> list[Problem]:
                         "--no-reasoner to skip it knowingly)")]
     import owlready2
 
-    problems: list[Problem] = []
     with tempfile.TemporaryDirectory(prefix="cryonto-reason-") as folder:
         path = Path(folder) / "ontology.nt"
         path.write_bytes(store.serialize_bytes(ox.RdfFormat.N_TRIPLES))
-        world = owlready2.World()
+        world = owlready2.World()  # a fresh world: nothing leaks between runs
         try:
-            world.get_ontology(path.as_uri()).load()
-        except Exception as error:  # owlready2's parser errors have no common base
-            return [Problem(CONSISTENCY_CHECK, "ERROR", subject, "owlready2",
-                            f"owlready2 cannot load the ontology: {_first_line(error)}")]
-        try:
-            owlready2.sync_reasoner_hermit(world, debug=0)
-        except owlready2.OwlReadyInconsistentOntologyError as error:
-            detail = str(error).strip() or "Inconsistent ontology"
-            message = f"HermiT: {detail} (owlready2 {type(error).__name__})"
-            culprits = _disjoint_culprits(store)
-            if culprits:
-                message += "; likely cause: " + ", ".join(culprits[:3])
-            problems.append(Problem(CONSISTENCY_CHECK, "ERROR", subject, "HermiT", message))
-            return problems
-        except owlready2.OwlReadyJavaError as error:
-            problems.append(Problem(CONSISTENCY_CHECK, "ERROR", subject, "HermiT",
-                                    f"HermiT failed: {_java_message(str(error))}"))
-            return problems
-        nothing = "http://www.w3.org/2002/07/owl#Nothing"
-        for cls in world.inconsistent_classes():
-            iri = getattr(cls, "iri", str(cls))
-            if iri != nothing:
-                problems.append(Problem(UNSATISFIABLE_CHECK, "ERROR", iri, nothing,
-                                        "HermiT: class is unsatisfiable (equivalent to "
-                                        "owl:Nothing); it can have no members"))
-        world.close()
+            return _reason_in(world, path, store, subject)
+        finally:
+            world.close()
+
+
+def _reason_in(world, path: Path, store: GraphStore, subject: str) -> list[Problem]:
+    import owlready2
+
+    try:
+        world.get_ontology(path.as_uri()).load()
+    except Exception as error:  # owlready2's parser errors have no common base
+        return [Problem(CONSISTENCY_CHECK, "ERROR", subject, "owlready2",
+                        f"owlready2 cannot load the ontology: {_first_line(error)}")]
+    try:
+        owlready2.sync_reasoner_hermit(world, debug=0)
+    except owlready2.OwlReadyInconsistentOntologyError as error:
+        detail = str(error).strip() or "Inconsistent ontology"
+        message = f"HermiT: {detail} (owlready2 {type(error).__name__})"
+        culprits = _disjoint_culprits(store)
+        if culprits:
+            message += "; likely cause: " + ", ".join(culprits[:3])
+        return [Problem(CONSISTENCY_CHECK, "ERROR", subject, "HermiT", message)]
+    except owlready2.OwlReadyJavaError as error:
+        return [Problem(CONSISTENCY_CHECK, "ERROR", subject, "HermiT",
+                        f"HermiT failed: {_java_message(str(error))}")]
+    nothing = "http://www.w3.org/2002/07/owl#Nothing"
+    problems = []
+    for cls in world.inconsistent_classes():
+        iri = getattr(cls, "iri", str(cls))
+        if iri != nothing:
+            problems.append(Problem(UNSATISFIABLE_CHECK, "ERROR", iri, nothing,
+                                    "HermiT: class is unsatisfiable (equivalent to "
+                                    "owl:Nothing); it can have no members"))
     return problems
 
 
