@@ -1,0 +1,289 @@
+"""The Starlette application: SPARQL endpoint, linked-data pages and the query page.
+
+Routes
+  ``/sparql`` (and ``/query``)  SPARQL 1.1 Protocol, query operation only; GET
+                                 without a query gives the service description
+  ``/``                          the query page (HTML)
+  ``/_static/…``                 CSS and the query page's script
+  ``/<anything else>``           the cryonto IRI ``https://w3id.org/cryonto/<anything else>``:
+                                 HTML for browsers, Turtle / JSON-LD / N-Triples /
+                                 RDF/XML by Accept or ``?format=``; 404 if unknown
+
+Queries run in a bounded pool of worker threads, never on the event loop. A
+query past `timeout` seconds is answered 503 at once; its thread is stopped at
+the next result row, but pyoxigraph cannot interrupt one long step (a large
+sort, join or aggregate), so such a thread stays busy until that step ends.
+The pool (`workers` threads) bounds how many can pile up; beyond
+`max_pending` waiting queries the server answers 503 without queueing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
+
+import pyoxigraph as ox
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from cryonto.ontology import CATEGORY_SCHEME
+from cryonto.serve import linked, negotiation, protocol
+from cryonto.serve.negotiation import HTML, Format
+from cryonto.serve.pages import Pages, named_queries
+from cryonto.serve.protocol import ProtocolError, QueryTimeout
+from cryonto.store import GraphStore
+
+#: headers of every answer the endpoint writes itself
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+#: pages run no inline script and load nothing from elsewhere
+HTML_HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+}
+#: exposed to browsers when CORS is on
+RESULT_HEADERS = ("X-Cryonto-Truncated", "X-Cryonto-Result-Limit", "X-Cryonto-Count")
+
+_SUFFIXES = {".ttl": "ttl", ".nt": "nt", ".jsonld": "jsonld", ".rdf": "rdf", ".html": "html"}
+_RESOURCE_OFFERS: tuple[Format, ...] = (*negotiation.GRAPH_FORMATS, HTML)
+
+
+class QueryRunner:
+    """A fixed pool of query threads with a timeout and a bound on waiting queries."""
+
+    def __init__(self, workers: int, timeout: float, max_pending: int) -> None:
+        self.workers = workers
+        self.timeout = timeout
+        self.max_pending = max_pending
+        self.pending = 0
+        self.executor = ThreadPoolExecutor(max_workers=workers,
+                                           thread_name_prefix="cryonto-query")
+
+    async def run(self, fn, *args):
+        if self.pending >= self.max_pending:
+            raise ProtocolError(503, f"server busy: {self.pending} queries waiting; "
+                                     "try again shortly", {"Retry-After": "1"})
+        self.pending += 1
+        try:
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(self.executor, fn, *args)
+            try:
+                return await asyncio.wait_for(future, self.timeout)
+            except (TimeoutError, QueryTimeout):
+                raise ProtocolError(
+                    503, f"query timed out after {self.timeout:g} s (server limit); "
+                         "narrow the query or add a LIMIT",
+                    {"Retry-After": str(max(1, int(self.timeout)))}) from None
+        finally:
+            self.pending -= 1
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Endpoint:
+    """The request handlers, sharing one store, one query pool and one page renderer."""
+
+    def __init__(self, store: GraphStore, *, timeout: float, max_results: int,
+                 workers: int, max_pending: int, allowed_graphs: Collection[str] | None) -> None:
+        self.store = store
+        self.max_results = max_results
+        self.runner = QueryRunner(workers, timeout, max_pending)
+        self.pages = Pages(store)
+        # FROM / FROM NAMED may name any graph the store holds (they are never fetched)
+        self.allowed_graphs = frozenset(allowed_graphs if allowed_graphs is not None
+                                        else store.graphs())
+        self._sizes: list[tuple[str, int]] | None = None
+
+    # -- /sparql ----------------------------------------------------------------
+    async def sparql(self, request: Request) -> Response:
+        try:
+            body = b""
+            if request.method == "POST":
+                body = await _read_body(request, protocol.MAX_BODY)
+            parsed = protocol.parse_request(request.method, request.url.query,
+                                            request.headers.get("content-type"), body)
+            if parsed is None:
+                return await self.service_description(request)
+            accept = request.headers.get("accept")
+            base_iri = _endpoint_url(request)
+            answer = await self.runner.run(self._answer, parsed, accept, base_iri)
+        except ProtocolError as error:
+            return _error(error.status, error.message, error.headers)
+        headers = {**SECURITY_HEADERS, "Vary": "Accept",
+                   "X-Cryonto-Result-Limit": str(self.max_results)}
+        if answer.count is not None:
+            headers["X-Cryonto-Count"] = str(answer.count)
+        if answer.truncated:
+            headers["X-Cryonto-Truncated"] = "true"
+        return Response(answer.body, media_type=answer.format.content_type, headers=headers)
+
+    def _answer(self, parsed: protocol.QueryRequest, accept: str | None,
+                base_iri: str) -> protocol.Answer:
+        """In a worker thread: check, negotiate, run, serialize."""
+        deadline = time.monotonic() + self.runner.timeout
+        form = protocol.check(parsed.query, self.allowed_graphs)
+        fmt = protocol.choose_format(form, accept, parsed.format_param)
+        return protocol.execute(self.store, parsed, form, fmt, base_iri=base_iri,
+                                max_results=self.max_results, deadline=deadline)
+
+    async def service_description(self, request: Request) -> Response:
+        fmt = negotiation.choose(request.headers.get("accept"),
+                                 request.query_params.get("format"),
+                                 (*negotiation.GRAPH_FORMATS, HTML))
+        if fmt is None:
+            return _error(406, "the service description is available as "
+                          + negotiation.acceptable_list(negotiation.GRAPH_FORMATS))
+        if fmt is HTML:
+            return RedirectResponse("/", status_code=303)
+        if self._sizes is None:
+            self._sizes = await run_in_threadpool(linked.graph_sizes, self.store)
+        triples = linked.service_description(_endpoint_url(request), self._sizes,
+                                             len(self.store))
+        body = ox.serialize(triples, format=fmt.rdf,
+                            prefixes=linked.SD_PREFIXES if fmt.rdf in (
+                                ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None)
+        return Response(body, media_type=fmt.content_type,
+                        headers={**SECURITY_HEADERS, "Vary": "Accept"})
+
+    # -- / ------------------------------------------------------------------------
+    async def index(self, request: Request) -> Response:
+        html = await run_in_threadpool(self.pages.index, named_queries(),
+                                       request.query_params.get("query"))
+        return Response(html, media_type="text/html; charset=utf-8", headers=HTML_HEADERS)
+
+    # -- linked data ------------------------------------------------------------
+    async def resource(self, request: Request) -> Response:
+        path = request.url.path
+        raw = request.scope.get("raw_path", b"").decode("ascii", "replace") or path
+        wants_html = negotiation.negotiate(request.headers.get("accept"),
+                                           (negotiation.TURTLE, HTML)) is HTML
+        format_param = request.query_params.get("format")
+        iri = await run_in_threadpool(self._find, linked.resource_iris(path, raw))
+        if iri is None:
+            stem, dot, suffix = path.rpartition(".")
+            if dot and not format_param and f".{suffix}" in _SUFFIXES:
+                raw_stem = raw.rpartition(".")[0]
+                iri = await run_in_threadpool(self._find,
+                                              linked.resource_iris(stem, raw_stem))
+                format_param = _SUFFIXES[f".{suffix}"] if iri else None
+        if iri is None:
+            return _error(404, f"nothing is known about {linked.BASE}{path.lstrip('/')}",
+                          html=wants_html and self.pages)
+        fmt = negotiation.choose(request.headers.get("accept"), format_param,
+                                 _RESOURCE_OFFERS)
+        if fmt is None:
+            return _error(406, "this resource is available as " +
+                          negotiation.acceptable_list(_RESOURCE_OFFERS))
+        headers = {"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"'}
+        if fmt is HTML:
+            html = await run_in_threadpool(self._html, iri)
+            return Response(html, media_type=HTML.content_type,
+                            headers={**HTML_HEADERS, **headers})
+        triples = await run_in_threadpool(linked.describe, self.store, iri)
+        body = ox.serialize(triples, format=fmt.rdf, prefixes=protocol._prefixes(fmt))
+        return Response(body, media_type=fmt.content_type, headers={**SECURITY_HEADERS, **headers})
+
+    def _find(self, candidates: list[str]) -> str | None:
+        for iri in candidates:
+            if linked.exists(self.store, iri):
+                return iri
+        return None
+
+    def _html(self, iri: str) -> str:
+        if iri == CATEGORY_SCHEME:
+            return self.pages.scheme_page(iri)
+        concept = self.pages.concept(iri)
+        if concept is not None:
+            return self.pages.concept_page(concept)
+        return self.pages.resource_page(iri, linked.describe(self.store, iri))
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ProtocolError(413, f"request body larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ProtocolError(413, f"request body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _endpoint_url(request: Request) -> str:
+    return str(request.url.replace(query="", fragment=""))
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None,
+           html: Pages | bool | None = None) -> Response:
+    if isinstance(html, Pages):
+        return Response(html.error_page(status, message), status_code=status,
+                        media_type=HTML.content_type, headers={**HTML_HEADERS, **(headers or {})})
+    return PlainTextResponse(message + "\n", status_code=status,
+                             headers={**SECURITY_HEADERS, **(headers or {})})
+
+
+def create_app(store: GraphStore, *, cors_origins: Collection[str] = (), timeout: float = 30,
+               max_results: int = 10_000, workers: int | None = None,
+               max_pending: int | None = None,
+               allowed_graphs: Collection[str] | None = None) -> Starlette:
+    """The endpoint as an ASGI app over `store` (read-only; nothing is ever written).
+
+    `cors_origins`: origins allowed to call from a browser page elsewhere (``*``
+    for any); none by default. `timeout`: seconds a query may take before the
+    client gets 503. `max_results`: rows (or triples) sent at most; more are
+    cut off and flagged with ``X-Cryonto-Truncated: true``. `workers`: query
+    threads (default min(8, CPUs)). `max_pending`: queries waiting or running
+    before new ones get 503 (default 16 × workers). `allowed_graphs`: graph
+    IRIs a query's FROM may name (default: the store's named graphs).
+    """
+    if timeout <= 0:
+        raise ValueError("timeout must be positive")
+    if max_results < 1:
+        raise ValueError("max_results must be at least 1")
+    workers = workers or min(8, os.cpu_count() or 2)
+    endpoint = Endpoint(store, timeout=timeout, max_results=max_results, workers=workers,
+                        max_pending=max_pending or 16 * workers, allowed_graphs=allowed_graphs)
+    methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]
+    routes = [
+        Route("/", endpoint.index, methods=["GET", "HEAD"]),
+        Route("/sparql", endpoint.sparql, methods=methods),
+        Route("/sparql/", endpoint.sparql, methods=methods),
+        Route("/query", endpoint.sparql, methods=methods),
+        Mount("/_static", app=StaticFiles(packages=[("cryonto.serve", "static")]),
+              name="static"),
+        Route("/{path:path}", endpoint.resource, methods=["GET", "HEAD"]),
+    ]
+    middleware = []
+    if cors_origins:
+        middleware.append(Middleware(
+            CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST", "HEAD"],
+            allow_headers=["Accept", "Content-Type"], expose_headers=list(RESULT_HEADERS),
+            max_age=600))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        try:
+            yield
+        finally:
+            endpoint.runner.close()
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.endpoint = endpoint
+    return app
+

@@ -1,0 +1,153 @@
+"""Linked data: what the server says about one IRI, and about itself.
+
+`describe` gives the Concise Bounded Description of a resource (every triple
+with it as subject, followed through blank nodes) plus the labels, notations
+and titles of the resources it points to, so a client can show names without
+a second request. Incoming triples are left out on purpose: a category may be
+the body of 10^4 coded segments.
+
+`service_description` is the SPARQL 1.1 Service Description of the endpoint.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources as importlib_resources
+
+import pyoxigraph as ox
+
+from cryonto.serve import negotiation
+from cryonto.store import GraphStore
+from cryonto.vocab import BASE, DCTERMS, RDF, RDFS, SKOS
+
+LABEL_PREDICATES = tuple(ox.NamedNode(str(p)) for p in (
+    RDFS.label, SKOS.prefLabel, SKOS.notation, DCTERMS.title))
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+FORMATS = "http://www.w3.org/ns/formats/"
+
+#: w3.org/ns/formats IRIs of what the endpoint can answer in
+_FORMAT_IRIS = {
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+    "ttl": "Turtle",
+    "nt": "N-Triples",
+    "jsonld": "JSON-LD",
+    "rdf": "RDF_XML",
+}
+
+
+@cache
+def sparql_text(name: str) -> str:
+    """A query shipped with the endpoint (``serve/sparql/<name>.rq``)."""
+    return (importlib_resources.files("cryonto.serve") / "sparql" / f"{name}.rq").read_text(
+        encoding="utf-8")
+
+
+def local_path(iri: str) -> str | None:
+    """The path this server answers a cryonto IRI at (``/ProtestCrying``), or None."""
+    if iri.startswith(BASE) and len(iri) > len(BASE):
+        return "/" + iri[len(BASE):]
+    return None
+
+
+def resource_iris(path: str, raw_path: str) -> list[str]:
+    """Candidate IRIs for a request path (as sent, then percent-decoded)."""
+    out = []
+    for p in (raw_path, path):
+        tail = p.lstrip("/")
+        if tail and BASE + tail not in out:
+            out.append(BASE + tail)
+    return out
+
+
+def exists(store: GraphStore, iri: str) -> bool:
+    node = ox.NamedNode(iri)
+    for _ in store.store.quads_for_pattern(node, None, None, None):
+        return True
+    for _ in store.store.quads_for_pattern(None, None, node, None):
+        return True
+    return False
+
+
+def describe(store: GraphStore, iri: str) -> list[ox.Triple]:
+    """The CBD of `iri` over all graphs, plus labels of the resources it links to."""
+    triples: dict[ox.Triple, None] = {}
+    seen: set = set()
+    queue: list = [ox.NamedNode(iri)]
+    while queue:
+        subject = queue.pop()
+        if subject in seen:
+            continue
+        seen.add(subject)
+        for quad in store.store.quads_for_pattern(subject, None, None, None):
+            triples.setdefault(ox.Triple(quad.subject, quad.predicate, quad.object), None)
+            if isinstance(quad.object, ox.BlankNode):
+                queue.append(quad.object)
+    linked = {t.object for t in triples if isinstance(t.object, ox.NamedNode)}
+    linked.discard(ox.NamedNode(iri))
+    for other in sorted(linked, key=lambda n: n.value):
+        for predicate in LABEL_PREDICATES:
+            for quad in store.store.quads_for_pattern(other, predicate, None, None):
+                triples.setdefault(ox.Triple(quad.subject, quad.predicate, quad.object), None)
+    return list(triples)
+
+
+def graph_sizes(store: GraphStore) -> list[tuple[str, int]]:
+    result = store.select(sparql_text("graph-sizes"))
+    return [(str(g.value), int(n.value)) for g, n in result.rows]
+
+
+def service_description(endpoint: str, sizes: list[tuple[str, int]],
+                        total: int) -> list[ox.Triple]:
+    """SPARQL 1.1 Service Description of the endpoint at `endpoint`."""
+    sd = lambda local: ox.NamedNode(SD + local)  # noqa: E731
+    rdf_type = ox.NamedNode(str(RDF.type))
+    service = ox.NamedNode(endpoint)
+    out = [
+        ox.Triple(service, rdf_type, sd("Service")),
+        ox.Triple(service, sd("endpoint"), service),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(service, sd("defaultEntailmentRegime"),
+                  ox.NamedNode("http://www.w3.org/ns/entailment/Simple")),
+        ox.Triple(service, ox.NamedNode(str(DCTERMS.title)),
+                  ox.Literal("cryonto SPARQL endpoint (read-only)", language="en")),
+        ox.Triple(service, ox.NamedNode(str(DCTERMS.description)), ox.Literal(
+            "Read-only SPARQL 1.1 Protocol endpoint over the cryonto ontology (crying in "
+            "psychotherapy category system) and the loaded coded data. Updates, SERVICE "
+            "and FROM naming graphs that are not loaded are refused.", language="en")),
+    ]
+    for offer in (*negotiation.SELECT_FORMATS, *negotiation.GRAPH_FORMATS):
+        out.append(ox.Triple(service, sd("resultFormat"),
+                             ox.NamedNode(FORMATS + _FORMAT_IRIS[offer.key])))
+    dataset = ox.BlankNode()
+    default = ox.BlankNode()
+    out += [
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, rdf_type, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default),
+        ox.Triple(default, rdf_type, sd("Graph")),
+        ox.Triple(default, ox.NamedNode(VOID + "triples"), _integer(total)),
+    ]
+    for name, size in sizes:
+        named, graph = ox.BlankNode(), ox.BlankNode()
+        out += [
+            ox.Triple(dataset, sd("namedGraph"), named),
+            ox.Triple(named, rdf_type, sd("NamedGraph")),
+            ox.Triple(named, sd("name"), ox.NamedNode(name)),
+            ox.Triple(named, sd("graph"), graph),
+            ox.Triple(graph, rdf_type, sd("Graph")),
+            ox.Triple(graph, ox.NamedNode(VOID + "triples"), _integer(size)),
+        ]
+    return out
+
+
+def _integer(n: int) -> ox.Literal:
+    return ox.Literal(str(n), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+
+
+SD_PREFIXES = {"sd": SD, "void": VOID, "formats": FORMATS, "dcterms": str(DCTERMS)}

@@ -1,0 +1,234 @@
+"""HTML pages: the query page, concept pages, and a plain page for any other resource.
+
+Concept pages come from `cryonto.ontology` (the same `Concept` objects the
+CLI prints), built once from the store's ontology graph, so a page shows what
+the endpoint answers. Templates are Jinja2 with autoescaping on; the pages
+carry no inline script (the query page loads ``/_static/query.js``), so a
+strict Content-Security-Policy holds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import import_module
+
+import pyoxigraph as ox
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from cryonto.ontology import (
+    STANCES,
+    CategorySystem,
+    Concept,
+    build_category_system,
+    curie,
+)
+from cryonto.serve.linked import local_path
+from cryonto.store import GraphStore
+from cryonto.vocab import BASE, ONTOLOGY_GRAPH, PREFIXES
+
+STANCE_TITLES = {
+    "supports": "Supporting findings",
+    "qualifies": "Qualifying findings",
+    "disagreesWith": "Disagreeing findings",
+}
+
+LINK_TITLES = {
+    "cooccursWith": "co-occurs with",
+    "correspondsTo": "corresponds to",
+    "counterpartOf": "counterpart of",
+    "intersectsWith": "intersects with",
+    "contrastsWith": "contrasts with",
+    "associatedWith": "associated with",
+    "related": "related to",
+}
+
+DEFAULT_QUERY = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX cry: <https://w3id.org/cryonto/>
+SELECT ?notation ?concept ?label
+WHERE {
+  ?concept skos:inScheme cry:CategorySystem ;
+           skos:notation ?notation ;
+           skos:prefLabel ?label .
+  FILTER (lang(?label) = "en")
+}
+ORDER BY ?notation
+"""
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    title: str
+    text: str
+    parameters: tuple[str, ...] = ()
+
+
+class Pages:
+    """Renders every HTML page of the endpoint."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self.env = Environment(
+            loader=PackageLoader("cryonto.serve", "templates"),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["href"] = self.href
+        self.env.filters["curie"] = curie
+        self.env.globals["label_of"] = self.label_of
+        self.env.globals["BASE"] = BASE
+        self._system: CategorySystem | None = None
+        self._lock = threading.Lock()
+
+    # -- data -------------------------------------------------------------------
+    def system(self) -> CategorySystem:
+        """The category system in the store's ontology graph (built once)."""
+        with self._lock:
+            if self._system is None:
+                ontology = GraphStore()
+                ontology.store.extend(
+                    self.store.store.quads_for_pattern(None, None, None,
+                                                       ox.NamedNode(str(ONTOLOGY_GRAPH))))
+                self._system = build_category_system(ontology)
+            return self._system
+
+    def concept(self, iri: str) -> Concept | None:
+        return self.system().get(iri)
+
+    def label_of(self, iri: str, lang: str = "en") -> str:
+        """A concept's "A1.1 Protest crying", else the best label in the store, else a CURIE."""
+        concept = self.concept(iri)
+        if concept is not None:
+            text = concept.label(lang)
+            return f"{concept.notation} {text}" if concept.notation else text
+        node = ox.NamedNode(iri)
+        found: dict[str, str] = {}
+        for predicate in ("http://www.w3.org/2004/02/skos/core#prefLabel",
+                          "http://www.w3.org/2000/01/rdf-schema#label",
+                          "http://purl.org/dc/terms/title"):
+            for quad in self.store.store.quads_for_pattern(node, ox.NamedNode(predicate), None):
+                if isinstance(quad.object, ox.Literal):
+                    found.setdefault(quad.object.language or "", quad.object.value)
+            if found:
+                return found.get(lang) or found.get("en") or found.get("") or next(
+                    iter(found.values()))
+        return curie(iri)
+
+    @staticmethod
+    def href(iri: str) -> str:
+        """Where a link to `iri` goes: this server for cryonto IRIs, the IRI otherwise."""
+        return local_path(iri) or iri
+
+    # -- pages ------------------------------------------------------------------
+    def index(self, named: Iterable[NamedQuery] = (), query: str | None = None) -> str:
+        system = self.system()
+        return self.env.get_template("index.html").render(
+            title="Query", tree=system.tree() if len(system) else [],
+            named=list(named), query=query or DEFAULT_QUERY, prefixes=PREFIXES)
+
+    def concept_page(self, concept: Concept) -> str:
+        system = self.system()
+        by_stance = [(STANCE_TITLES[s], concept.findings_by_stance(s)) for s in STANCES]
+        links = sorted(concept.links, key=lambda link: (
+            link.type, _notation_of(system, link.other), link.other))
+        return self.env.get_template("concept.html").render(
+            title=f"{concept.notation or ''} {concept.label('en')}".strip(),
+            c=concept, broader=[system.get(i) or i for i in concept.broader],
+            narrower=system.children(concept), links=links, link_titles=LINK_TITLES,
+            findings=[(t, f) for t, f in by_stance if f], formats=_formats(concept.iri))
+
+    def scheme_page(self, iri: str) -> str:
+        system = self.system()
+        return self.env.get_template("scheme.html").render(
+            title=self.label_of(iri), iri=iri, tree=system.tree(), formats=_formats(iri))
+
+    def resource_page(self, iri: str, triples: list[ox.Triple]) -> str:
+        node = ox.NamedNode(iri)
+        rows: dict[str, list] = {}
+        for t in triples:
+            if t.subject == node:
+                rows.setdefault(t.predicate.value, []).append(t.object)
+        blank = {}
+        for t in triples:
+            if isinstance(t.subject, ox.BlankNode):
+                blank.setdefault(t.subject, []).append((t.predicate.value, t.object))
+        properties = [(p, sorted(objects, key=_object_key)) for p, objects in
+                      sorted(rows.items(), key=lambda item: (
+                          item[0] != "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+                          curie(item[0])))]
+        return self.env.get_template("resource.html").render(
+            title=self.label_of(iri), iri=iri, properties=properties, blank=blank,
+            formats=_formats(iri), is_iri=lambda o: isinstance(o, ox.NamedNode),
+            is_blank=lambda o: isinstance(o, ox.BlankNode),
+            is_literal=lambda o: isinstance(o, ox.Literal))
+
+    def error_page(self, status: int, message: str) -> str:
+        return self.env.get_template("error.html").render(
+            title=f"{status}", status=status, message=message)
+
+
+def _notation_of(system: CategorySystem, iri: str) -> tuple:
+    from cryonto.ontology import notation_key
+
+    concept = system.get(iri)
+    return notation_key(concept.notation if concept else None)
+
+
+def _object_key(term: object) -> tuple:
+    if isinstance(term, ox.Literal):
+        return (1, term.language or "", term.value)
+    return (0, "", getattr(term, "value", str(term)))
+
+
+def _formats(iri: str) -> list[tuple[str, str]]:
+    path = local_path(iri) or "/"
+    return [(name, f"{path}?format={key}") for name, key in (
+        ("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdf"))]
+
+
+def named_queries() -> list[NamedQuery]:
+    """The query library (`cryonto.queries.list_queries`), if the package has one."""
+    try:
+        module = import_module("cryonto.queries")
+    except ImportError:
+        return []
+    lister = getattr(module, "list_queries", None)
+    if lister is None:
+        return []
+    out = []
+    try:
+        items = list(lister())
+    except Exception:  # a broken library must not take the query page down
+        return []
+    for item in items:
+        name = _attr(item, "name", "id") or str(item)
+        text = _attr(item, "text", "sparql", "query", "body")
+        if text is None:
+            loader = getattr(module, "load_query", None) or getattr(module, "get_query", None)
+            if loader is not None:
+                try:
+                    text = _attr(loader(name), "text", "sparql", "query", "body")
+                except Exception:
+                    text = None
+        if not text:
+            continue
+        title = _attr(item, "title", "description", "summary") or name
+        params = _attr(item, "parameters", "params") or ()
+        names = tuple(str(getattr(p, "name", p)) for p in
+                      (params.keys() if isinstance(params, dict) else params))
+        out.append(NamedQuery(str(name), str(title).strip().splitlines()[0], str(text), names))
+    return sorted(out, key=lambda q: q.name)
+
+
+def _attr(item: object, *names: str):
+    for name in names:
+        value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+__all__ = ["NamedQuery", "Pages", "named_queries"]
