@@ -2,6 +2,93 @@
 
 from __future__ import annotations
 
-import click  # noqa: F401
+import json
+from pathlib import Path
 
-from cryonto.cli import main  # noqa: F401
+import click
+
+from cryonto.cli import main
+from cryonto.readers.xmlsafe import GIB, ZipLimits
+from cryonto.render import table
+
+
+@main.command("import")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["csv", "maxqda", "refi"],
+                                                           case_sensitive=False))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Turtle file to write (written only if every count adds up).")
+@click.option("--study", help="Study name; data IRIs live under "
+              "https://w3id.org/cryonto/data/<slug>/ (default: the file name).")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="SSSOM mapping table (TSV) from study codes to cryonto categories.")
+@click.option("--ontology", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Resolve codes against these ontology file(s) instead of the packaged one.")
+@click.option("--max-unpacked", type=click.IntRange(min=1), default=2 * GIB, show_default=True,
+              help="Most bytes a .qdpx/.xlsx may inflate to.")
+@click.option("--max-ratio", type=click.FloatRange(min=1), default=100.0, show_default=True,
+              help="Highest compression ratio accepted for a zip member over 1 MiB.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def import_command(fmt: str, file: Path, output: Path, study: str | None, mapping: Path | None,
+                   ontology: tuple[Path, ...], max_unpacked: int, max_ratio: float,
+                   as_json: bool) -> None:
+    """Import coded data: FORMAT is csv, maxqda or refi; FILE the export.
+
+    Prints the counts read from FILE (documents, codes, segments, codings,
+    coders), every deliberate adjustment (merges, uncoded selections, implied
+    parent codes), the counts built and the counts re-read from the Turtle
+    written. If they do not add up, nothing is written and the exit code is 2.
+    """
+    from cryonto.importing import import_to_turtle
+
+    result = import_to_turtle(
+        fmt, file, output, study=study, mapping=mapping, ontology=list(ontology) or None,
+        limits=ZipLimits(max_total=max_unpacked, max_ratio=max_ratio))
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(summary_text(result))
+
+
+def summary_text(result) -> str:
+    """The human summary: counts in, adjustments, out and written, then codes and notes."""
+    counts_in = result.counts_in.as_dict()
+    out = result.counts_out.as_dict()
+    written = result.counts_written.as_dict() if result.counts_written else {}
+    deltas: dict[str, int] = {}
+    for adj in result.adjustments:
+        deltas[adj.field] = deltas.get(adj.field, 0) + adj.delta
+    rows = [(name, counts_in[name], f"{deltas[name]:+d}" if deltas.get(name) else "",
+             out[name], written.get(name)) for name in counts_in]
+    lines = [f"Imported {result.source} ({result.format}) into {result.output}",
+             f"Study {result.dataset.study!r}: {result.dataset.base_iri}", "",
+             table(["", "in", "adjusted", "out", "written"], rows), ""]
+    if result.adjustments:
+        lines.append("Adjustments:")
+        lines += [f"  {a.field} {a.delta:+d}: {a.reason}" for a in result.adjustments]
+    sources = result.details.get("sources")
+    if sources:
+        lines.append("Sources: " + ", ".join(f"{n} {k}" for k, n in sources.items()))
+    selections = result.details.get("selections")
+    if selections:
+        in_rep = result.details.get("text_selections_in_pdf_representations") or 0
+        parts = [f"{n} {k}" + (f" ({in_rep} in PDF representations)"
+                              if k == "PlainTextSelection" and in_rep else "")
+                 for k, n in selections.items()]
+        lines.append(f"Selections: {sum(selections.values())} = " + ", ".join(parts))
+    if result.mapping:
+        lines.append(f"Mapping {result.mapping['file']}: {result.mapping['rows']} rows, "
+                     f"{result.mapping['mappings_added']} mappings added")
+    ds = result.dataset
+    mapped = sum(1 for c in ds.codes.values() if c.category is None and c.mappings)
+    direct = sum(1 for c in ds.codes.values() if c.category is not None)
+    lines.append(f"Codes: {direct} cryonto categories used directly, {mapped} study codes "
+                 f"mapped, {len(result.unmapped)} unmapped")
+    if result.unmapped:
+        shown = ", ".join(ds.codes[k].key for k in result.unmapped[:20])
+        more = f", … ({len(result.unmapped) - 20} more)" if len(result.unmapped) > 20 else ""
+        lines.append(f"Unmapped study codes ({len(result.unmapped)}): {shown}{more}")
+    if result.notes:
+        lines.append("Notes:")
+        lines += [f"  - {note}" for note in result.notes]
+    return "\n".join(lines).rstrip()

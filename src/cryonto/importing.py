@@ -1,0 +1,152 @@
+"""Import coded data (CSV, MAXQDA, REFI-QDA) into the RDF model, with counts that add up.
+
+`import_file` runs a reader, applies an optional SSSOM mapping table and checks
+that the counts the reader saw in the file, plus every reported adjustment
+(merges, uncoded selections, implied parent codes), equal the counts of the
+dataset built. `import_to_turtle` also writes the Turtle, reads it back with
+`model.from_store` and checks the counts once more; only then does the output
+file appear (atomically), so a failed import leaves no file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cryonto.errors import CryontoError
+from cryonto.model import CodedDataset, Counts, from_store
+from cryonto.readers.common import COUNT_FIELDS, Adjustment, Categories, expected_out
+from cryonto.readers.xmlsafe import ZipLimits
+
+FORMATS = ("csv", "maxqda", "refi")
+
+
+@dataclass
+class ImportResult:
+    dataset: CodedDataset
+    counts_in: Counts  # what the reader saw in the file
+    counts_out: Counts  # dataset.counts()
+    unmapped: list[str]  # study codes neither a category nor mapped onto one
+    format: str = ""
+    source: str = ""
+    adjustments: list[Adjustment] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    details: dict[str, object] = field(default_factory=dict)
+    mapping: dict[str, object] | None = None
+    counts_written: Counts | None = None  # re-counted from the Turtle written
+    output: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "format": self.format,
+            "source": self.source,
+            "output": self.output,
+            "study": self.dataset.study,
+            "study_iri": self.dataset.base_iri,
+            "counts_in": self.counts_in.as_dict(),
+            "adjustments": [a.as_dict() for a in self.adjustments],
+            "counts_out": self.counts_out.as_dict(),
+            "counts_written": self.counts_written.as_dict() if self.counts_written else None,
+            "unmapped": self.unmapped,
+            "mapping": self.mapping,
+            "notes": self.notes,
+            "details": self.details,
+        }
+
+
+def _read(fmt: str, path: Path, study: str | None, categories: Categories,
+          limits: ZipLimits | None):
+    if fmt == "csv":
+        from cryonto.readers.csv import read_csv
+        return read_csv(path, study, categories)
+    if fmt == "maxqda":
+        from cryonto.readers.maxqda import read_maxqda
+        return read_maxqda(path, study, categories, limits)
+    if fmt == "refi":
+        from cryonto.readers.refi import read_refi
+        return read_refi(path, study, categories, limits)
+    raise CryontoError(f"unknown import format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def import_file(fmt: str, path: Path | str, study: str | None = None,
+                mapping: Path | str | None = None, *,
+                ontology: Path | str | Sequence[Path | str] | None = None,
+                limits: ZipLimits | None = None) -> ImportResult:
+    """Read one export into a `CodedDataset`; counts in (+ adjustments) must equal counts out.
+
+    `ontology` names the category system file(s) codes are resolved against
+    (default: the packaged ontology); `limits` bounds what a zip may inflate to.
+    """
+    fmt = fmt.lower()
+    path = Path(path)
+    categories = Categories(ontology)
+    read = _read(fmt, path, study, categories, limits)
+    mapping_summary = None
+    if mapping is not None:
+        from cryonto.readers.sssom import apply_mapping, read_mapping
+        mapping_summary = apply_mapping(read_mapping(mapping), read.dataset, categories)
+        mapping_summary["file"] = str(mapping)
+    counts_out = read.dataset.counts()
+    expected = expected_out(read.counts_in, read.adjustments)
+    if counts_out != expected:
+        raise CryontoError("counts do not add up, nothing written: "
+                           + _difference(expected, counts_out, "expected", "built"), str(path))
+    unmapped = [code.key for code in read.dataset.unmapped_codes()]
+    return ImportResult(
+        dataset=read.dataset, counts_in=read.counts_in, counts_out=counts_out,
+        unmapped=unmapped, format=fmt, source=str(path), adjustments=read.adjustments,
+        notes=read.notes, details=read.details, mapping=mapping_summary)
+
+
+def import_to_turtle(fmt: str, path: Path | str, output: Path | str, study: str | None = None,
+                     mapping: Path | str | None = None, *,
+                     ontology: Path | str | Sequence[Path | str] | None = None,
+                     limits: ZipLimits | None = None) -> ImportResult:
+    """`import_file`, then write Turtle and re-count it; the file appears only if all match."""
+    output = Path(output)
+    inputs = [Path(path)] + ([Path(mapping)] if mapping else [])
+    for given in inputs:
+        if given.exists() and output.exists() and output.resolve() == given.resolve():
+            raise CryontoError("the output file is an input file; choose another -o",
+                               str(output))
+    result = import_file(fmt, path, study, mapping, ontology=ontology, limits=limits)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".ttl",
+                                    dir=output.parent)
+    os.close(fd)
+    try:
+        result.dataset.write_turtle(tmp_name)
+        result.counts_written = _recount(tmp_name, result.dataset.base_iri)
+        if result.counts_written != result.counts_out:
+            raise CryontoError("the Turtle written does not hold what was imported, nothing "
+                               "written: " + _difference(result.counts_out,
+                                                         result.counts_written,
+                                                         "imported", "in Turtle"), str(path))
+        os.replace(tmp_name, output)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+    result.output = str(output)
+    return result
+
+
+def _recount(turtle: str, study_iri: str) -> Counts:
+    store = ox.Store()
+    store.bulk_load(path=turtle, format=ox.RdfFormat.TURTLE)
+    datasets = from_store(store, study_iri)
+    if len(datasets) != 1:
+        raise CryontoError(f"the Turtle written holds {len(datasets)} studies, expected 1",
+                           turtle)
+    return datasets[0].counts()
+
+
+def _difference(a: Counts, b: Counts, a_name: str, b_name: str) -> str:
+    left, right = a.as_dict(), b.as_dict()
+    return "; ".join(f"{name} {a_name} {left[name]}, {b_name} {right[name]}"
+                     for name in COUNT_FIELDS if left[name] != right[name])

@@ -1,0 +1,227 @@
+"""What every reader shares: the result type, code resolution, decoding, dates.
+
+A reader turns one file into a `ReadResult`: the `CodedDataset`, the counts it
+saw in the file (`counts_in`), and every deliberate difference between the two
+as an `Adjustment` (a merge, an uncoded selection, parent codes implied by a
+path). `cryonto.importing` checks that counts in plus adjustments equal the
+counts of the dataset and of the Turtle written, so nothing is dropped silently.
+
+Readers never print and never exit; they raise `CryontoError(reason, file, where)`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from cryonto.errors import CryontoError
+from cryonto.model import ORIENTATIONS, Code, CodedDataset, Counts
+
+COUNT_FIELDS = ("documents", "codes", "segments", "codings", "coders")
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A deliberate, reported difference between what a file holds and what is imported."""
+
+    field: str  # one of COUNT_FIELDS
+    delta: int  # negative: fewer out than in
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"field": self.field, "delta": self.delta, "reason": self.reason}
+
+
+@dataclass
+class ReadResult:
+    dataset: CodedDataset
+    counts_in: Counts
+    adjustments: list[Adjustment] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: reader-specific breakdowns for the summary (e.g. selections per kind, encoding)
+    details: dict[str, object] = field(default_factory=dict)
+
+    def adjust(self, field_name: str, delta: int, reason: str) -> None:
+        if delta:
+            self.adjustments.append(Adjustment(field_name, delta, reason))
+
+
+def expected_out(counts_in: Counts, adjustments: Iterable[Adjustment]) -> Counts:
+    """Counts in plus every adjustment: what the dataset must hold."""
+    values = counts_in.as_dict()
+    for adj in adjustments:
+        values[adj.field] += adj.delta
+    return Counts(**values)
+
+
+def counts_of(**values: int) -> Counts:
+    return Counts(**{name: int(values.get(name, 0)) for name in COUNT_FIELDS})
+
+
+# -- resolving codes against the category system ------------------------------------
+class Categories:
+    """Code text -> cryonto category IRI, resolved once per distinct text (a dict after that)."""
+
+    def __init__(self, ontology: Path | str | Sequence[Path | str] | None = None) -> None:
+        from cryonto.ontology import load_category_system
+
+        self.system = load_category_system(list(ontology) if isinstance(ontology, list | tuple)
+                                           else ontology)
+        self._cache: dict[str, str | None] = {}
+
+    def resolve(self, text: str) -> str | None:
+        """The category a notation, IRI, CURIE or English/German label names, or None."""
+        try:
+            return self._cache[text]
+        except KeyError:
+            found = self.system.resolve_code(text)
+            self._cache[text] = found
+            return found
+
+    def __contains__(self, iri: object) -> bool:
+        return iri in self.system
+
+    def label(self, iri: str) -> str:
+        concept = self.system.get(iri)
+        return concept.label("en") if concept is not None else iri
+
+
+_DEFAULT: Categories | None = None
+
+
+def _resolve_category(text: str, categories: Categories | None = None) -> str | None:
+    """The cryonto category IRI `text` names (notation, IRI, CURIE, label en/de), or None."""
+    global _DEFAULT
+    if categories is None:
+        if _DEFAULT is None:
+            _DEFAULT = Categories()
+        categories = _DEFAULT
+    return categories.resolve(text)
+
+
+def category_code(categories: Categories, iri: str) -> Code:
+    """The Code for a segment coded directly with a cryonto category."""
+    return Code(key=iri, name=categories.label(iri), category=iri)
+
+
+def auto_map(code: Code, categories: Categories) -> None:
+    """Map a study code onto the category its name names, with skos:exactMatch."""
+    iri = categories.resolve(code.name)
+    if iri and ("exactMatch", iri) not in code.mappings:
+        code.mappings.append(("exactMatch", iri))
+
+
+# -- decoding ------------------------------------------------------------------------
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig", "UTF-8 with BOM"),
+    (b"\xff\xfe", "utf-16-le", "UTF-16 LE (BOM)"),
+    (b"\xfe\xff", "utf-16-be", "UTF-16 BE (BOM)"),
+)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode_utf8(data: bytes, file: str) -> tuple[str, str]:
+    """UTF-8 text with or without BOM (the BOM is removed); else an error naming the line."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = _line_of(body, error.start)
+        raise CryontoError(f"not valid UTF-8 (byte 0x{body[error.start]:02x}); save the file as "
+                           "UTF-8", file, f"line {line}") from None
+    return text, "UTF-8 with BOM" if bom else "UTF-8"
+
+
+def decode_detect(data: bytes, file: str) -> tuple[str, str]:
+    """Text by BOM (UTF-8, UTF-16), else UTF-8, else Windows-1252; returns (text, encoding)."""
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(codec.replace("-sig", ""))
+            except UnicodeDecodeError as error:
+                body = data[len(bom):]
+                raise CryontoError(f"not valid {name}", file,
+                                   f"line {_line_of(body, error.start)}") from None
+            return text, name
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252 (not valid UTF-8)"
+    except UnicodeDecodeError as error:
+        raise CryontoError("neither UTF-8 nor Windows-1252", file,
+                           f"line {_line_of(data, error.start)}") from None
+
+
+# -- values --------------------------------------------------------------------------
+_XSD_DATETIME = re.compile(
+    r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def iso_datetime(text: str) -> str:
+    """An ISO 8601 date or dateTime as an xsd:dateTime lexical form; ValueError otherwise.
+
+    A date alone becomes midnight ("2024-03-01" -> "2024-03-01T00:00:00").
+    """
+    value = text.strip()
+    if _ISO_DATE.match(value):
+        date.fromisoformat(value)  # checks month/day ranges
+        return value + "T00:00:00"
+    if " " in value and "T" not in value:
+        value = value.replace(" ", "T", 1)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if _XSD_DATETIME.match(value):
+        return value
+    return parsed.isoformat()
+
+
+def datetime_value(value: object) -> str:
+    """A spreadsheet cell (datetime, date or text) as an xsd:dateTime lexical form."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat() + "T00:00:00"
+    return iso_datetime(str(value))
+
+
+def orientation(text: str | None) -> str | None:
+    """PDT, CBT or ST (any case), None for empty; ValueError for anything else."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip().upper()
+    if value not in ORIENTATIONS:
+        raise ValueError(f"orientation {text.strip()!r} is not one of {', '.join(ORIENTATIONS)}")
+    return value
+
+
+_COLOR = re.compile(r"^#?([0-9a-fA-F]{6})$")
+
+
+def color(text: object) -> str | None:
+    """'#rrggbb' from '#RRGGBB' or 'RRGGBB'; None when the value is no such colour."""
+    if text is None:
+        return None
+    match = _COLOR.match(str(text).strip())
+    return "#" + match.group(1).lower() if match else None
+
+
+def cell_text(value: object) -> str:
+    """A cell as trimmed text ('' for empty); whole floats lose their '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"

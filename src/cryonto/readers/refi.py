@@ -1,0 +1,558 @@
+"""REFI-QDA projects (``.qdpx`` zip or bare ``.qde``) and codebooks (``.qdc``).
+
+Users become coders, the CodeBook the study codebook (hierarchy, colours,
+descriptions, ``isCodable``), every source a document, every selection with at
+least one Coding a segment. Codes whose name is a cryonto notation or category
+label are mapped with ``skos:exactMatch``. See docs/import.md for what is merged,
+what is reported, and what is not imported.
+
+All XML goes through `xmlsafe.parse_xml` and all zip members through
+`xmlsafe.SafeZip`. Namespaces are ignored (``urn:QDA-XML:project:1.0``,
+``…:0:10``, ``urn:QDA-XML:codebook:1:0``, ``…:0:4`` all read the same).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+from cryonto.errors import CryontoError
+from cryonto.model import Code, CodedDataset, Coder, Document, Segment
+from cryonto.readers.common import (
+    Categories,
+    ReadResult,
+    auto_map,
+    color,
+    counts_of,
+    decode_utf8,
+    iso_datetime,
+    plural,
+)
+from cryonto.readers.xmlsafe import (
+    SafeZip,
+    ZipLimits,
+    describe,
+    is_zip,
+    local,
+    namespace,
+    parse_xml,
+)
+
+SOURCE_KINDS = {
+    "TextSource": "text",
+    "PDFSource": "PDF",
+    "PictureSource": "picture",
+    "AudioSource": "audio",
+    "VideoSource": "video",
+}
+MEDIA_SELECTIONS = {
+    "PDFSelection": "PDF",
+    "PictureSelection": "picture",
+    "AudioSelection": "audio",
+    "VideoSelection": "video",
+    "TranscriptSelection": "transcript",
+}
+NOT_IMPORTED = ("Notes", "Links", "Sets", "Graphs", "Variables", "Cases")
+
+
+@dataclass
+class _Sel:
+    """A selection (or a whole-source coding) as read, before merging."""
+
+    guid: str
+    kind: str  # element name, or "Coding" for a coding of a whole source
+    document: str
+    element: str  # describe() text, for messages and cry:sourceLocator
+    codes: list[str] = field(default_factory=list)
+    start: int | None = None
+    end: int | None = None
+    text: str | None = None
+    coder: str | None = None
+    created: str | None = None
+    memo: str | None = None
+
+
+class _Reader:
+    def __init__(self, path: Path, study: str | None, categories: Categories,
+                 limits: ZipLimits | None) -> None:
+        self.path = path
+        self.file = str(path)
+        self.study = study
+        self.categories = categories
+        self.limits = limits
+        self.archive: SafeZip | None = None
+        self.xml_name = self.file  # the file errors about the XML name
+        self.notes: list[str] = []
+        self.texts: dict[str, str | None] = {}
+        self.missing_text: list[str] = []
+        self.in_representation = 0
+
+    # -- entry ------------------------------------------------------------------
+    def read(self) -> ReadResult:
+        if not self.path.is_file():
+            raise CryontoError("no such file", self.file)
+        suffix = self.path.suffix.lower()
+        if suffix == ".qdpx" or (suffix not in (".qde", ".qdc", ".xml") and is_zip(self.path)):
+            with SafeZip(self.path, self.limits, kind="REFI-QDA project (.qdpx must be a zip)") \
+                    as archive:
+                self.archive = archive
+                member = self._project_member(archive)
+                self.xml_name = f"{self.file}!{member}"
+                root = parse_xml(archive.read(member), self.xml_name)
+                return self._read_root(root)
+        size = self.path.stat().st_size
+        max_total = (self.limits or ZipLimits()).max_total
+        if size > max_total:
+            raise CryontoError(f"refused: larger than the limit of {max_total} bytes", self.file)
+        return self._read_root(parse_xml(self.path.read_bytes(), self.file))
+
+    def _project_member(self, archive: SafeZip) -> str:
+        top = [n for n in archive.names() if "/" not in n and "\\" not in n
+               and n.lower().endswith(".qde")]
+        for name in top:
+            if name.lower() == "project.qde":
+                return name
+        if len(top) == 1:
+            return top[0]
+        if not top:
+            raise CryontoError("no .qde project file at the top of the archive", self.file)
+        raise CryontoError(f"several .qde files at the top of the archive: {', '.join(top)}",
+                           self.file)
+
+    def _read_root(self, root: Element) -> ReadResult:
+        name, ns = local(root.tag), namespace(root.tag)
+        if name not in ("Project", "CodeBook") or (ns and not ns.startswith("urn:QDA-XML:")):
+            raise CryontoError(f"not a REFI-QDA project or codebook (root element <{name}>"
+                               f"{' in namespace ' + ns if ns else ''})", self.xml_name)
+        if not ns:
+            self.notes.append("no QDA-XML namespace on the root element; read as QDA-XML")
+        for element in root.iter():
+            element.tag = local(element.tag)
+        if name == "CodeBook":
+            return self._read_codebook(root)
+        return self._read_project(root)
+
+    # -- parts --------------------------------------------------------------------
+    def _attr(self, element: Element, name: str) -> str:
+        value = element.get(name)
+        if value is None or not value.strip():
+            raise CryontoError(f"missing required attribute {name!r}", self.xml_name,
+                               describe(element))
+        return value.strip()
+
+    def _dataset(self, root: Element) -> CodedDataset:
+        description = _child_text(root, "Description")
+        return CodedDataset(study=self.study or self.path.stem, title=root.get("name") or None,
+                            description=description, source_file=self.path.name)
+
+    def _read_codes(self, codes_parent: Element | None, ds: CodedDataset) -> tuple[dict, int]:
+        by_guid: dict[str, str] = {}
+        seen = 0
+        if codes_parent is None:
+            return by_guid, seen
+        odd_colors = 0
+
+        def walk(element: Element, parent: Code | None) -> None:
+            nonlocal seen, odd_colors
+            for child in element:
+                if child.tag != "Code":
+                    continue
+                seen += 1
+                guid = self._attr(child, "guid")
+                name = child.get("name")
+                if name is None:
+                    raise CryontoError("missing required attribute 'name'", self.xml_name,
+                                       describe(child))
+                if guid in by_guid:
+                    raise CryontoError("a second code with the same guid", self.xml_name,
+                                       describe(child))
+                path = f"{parent.key}\\{name}" if parent else name
+                key = path if path not in ds.codes else f"{path} [{guid}]"
+                codable = (child.get("isCodable") or "true").strip().lower() not in ("false", "0")
+                raw_color = child.get("color")
+                code_color = color(raw_color)
+                if raw_color and code_color is None:
+                    code_color = _short_color(raw_color)
+                    if code_color is None:
+                        odd_colors += 1
+                code = Code(key=key, name=name, parent=parent.key if parent else None,
+                            description=_child_text(child, "Description"), color=code_color,
+                            guid=guid, codable=codable)
+                auto_map(code, self.categories)
+                ds.codes[key] = code
+                by_guid[guid] = key
+                walk(child, code)
+
+        for codes in codes_parent.iter("Codes"):
+            walk(codes, None)
+            break
+        if odd_colors:
+            self.notes.append(f"{plural(odd_colors, 'code colour')} not of the form #rrggbb; "
+                              "not imported")
+        return by_guid, seen
+
+    def _read_codebook(self, root: Element) -> ReadResult:
+        ds = self._dataset(root)
+        _, seen = self._read_codes(root, ds)
+        result = ReadResult(ds, counts_of(codes=seen), notes=self.notes,
+                            details={"kind": "REFI-QDA codebook"})
+        sets = len(root.findall("Sets/Set"))
+        if sets:
+            self.notes.append(f"not imported: {plural(sets, 'code set')}")
+        return result
+
+    def _read_project(self, root: Element) -> ReadResult:
+        ds = self._dataset(root)
+        users_seen = 0
+        for user in root.findall("Users/User"):
+            users_seen += 1
+            guid = self._attr(user, "guid")
+            if guid in ds.coders:
+                raise CryontoError("a second user with the same guid", self.xml_name,
+                                   describe(user))
+            ds.coders[guid] = Coder(key=guid, name=(user.get("name") or "").strip() or guid,
+                                    guid=guid)
+        code_guids, codes_seen = self._read_codes(root.find("CodeBook"), ds)
+
+        self.code_guids = code_guids
+        self.undeclared_users: set[str] = set()
+        self.ds = ds
+        self.codings_seen = 0
+        selections: list[_Sel] = []
+        kinds: Counter[str] = Counter()
+        source_kinds: Counter[str] = Counter()
+        media_docs = 0
+        text_missing = 0
+        sources = root.find("Sources")
+        for source in (sources if sources is not None else []):
+            kind = SOURCE_KINDS.get(source.tag)
+            if kind is None:
+                continue
+            source_kinds[kind] += 1
+            doc = self._document(source)
+            if doc.text is None:
+                if source.tag == "TextSource" or (
+                        source.tag == "PDFSource" and source.find("Representation") is not None):
+                    text_missing += 1
+                else:
+                    media_docs += 1
+            selections.extend(self._source_selections(source, doc, kinds))
+
+        segments_seen = len(selections)
+        result = ReadResult(
+            ds, counts_of(documents=sum(source_kinds.values()), codes=codes_seen,
+                          segments=segments_seen, codings=self.codings_seen, coders=users_seen),
+            notes=self.notes)
+        self._assemble(selections, result)
+        if self.undeclared_users:
+            result.adjust("coders", len(self.undeclared_users),
+                          f"{plural(len(self.undeclared_users), 'user')} named by creatingUser "
+                          "but not declared in <Users>; added with the guid as name")
+        result.details.update({
+            "kind": "REFI-QDA project",
+            "sources": dict(source_kinds),
+            "selections": dict(kinds),
+            "text_selections_in_pdf_representations": self.in_representation,
+            "documents_without_positions": media_docs,
+            "text_documents_without_text": text_missing,
+        })
+        if media_docs:
+            self.notes.append(
+                f"{plural(media_docs, 'picture/audio/video/PDF source')} without plain text: "
+                "kept as documents; their selections have no character positions")
+        if text_missing:
+            what = plural(text_missing, "text source or PDF representation",
+                          "text sources or PDF representations")
+            self.notes.append(
+                f"{what} whose plain text is not in "
+                f"{'the archive' if self.archive else 'a bare .qde'}: positions kept as given, "
+                "unchecked, without segment text")
+        if self.missing_text:
+            self.notes.append(f"plain text not found for {plural(len(self.missing_text), 'path')}"
+                              f" ({', '.join(self.missing_text[:3])}"
+                              f"{', …' if len(self.missing_text) > 3 else ''})")
+        skipped = []
+        for part in NOT_IMPORTED:
+            element = root.find(part)
+            if element is not None and len(element):
+                skipped.append(plural(len(element), part.lower()[:-1], part.lower()))
+        if skipped:
+            self.notes.append("not imported: " + ", ".join(skipped))
+        return result
+
+    # -- sources and selections ---------------------------------------------------
+    def _document(self, source: Element) -> Document:
+        guid = self._attr(source, "guid")
+        if guid in self.ds.documents:
+            raise CryontoError("a second source with the same guid", self.xml_name,
+                               describe(source))
+        text: str | None = None
+        path = source.get("plainTextPath") or source.get("path")
+        if source.tag == "TextSource":
+            text = self._container_text(source)
+        elif source.tag == "PDFSource":
+            rep = source.find("Representation")
+            if rep is not None:
+                text = self._container_text(rep)
+        doc = Document(key=guid, name=(source.get("name") or "").strip() or guid, guid=guid,
+                       path=path, text=text, text_length=len(text) if text is not None else None)
+        self.ds.documents[guid] = doc
+        return doc
+
+    def _container_text(self, element: Element) -> str | None:
+        """The plain text of a TextSource/Representation: inline content or the zip member."""
+        inline = element.find("PlainTextContent")
+        if inline is not None:
+            return _strip_bom(inline.text or "")
+        path = element.get("plainTextPath")
+        if not path:
+            return None
+        if path in self.texts:
+            return self.texts[path]
+        text: str | None = None
+        if path.startswith("internal://") and self.archive is not None:
+            name = path[len("internal://"):]
+            member = self.archive.find(f"sources/{name}")
+            if member is None:
+                self.missing_text.append(path)
+            else:
+                data = self.archive.read(member)
+                text, _ = decode_utf8(data, f"{self.file}!{member}")
+        elif self.archive is not None:
+            self.missing_text.append(path)
+        self.texts[path] = text
+        return text
+
+    def _source_selections(self, source: Element, doc: Document,
+                           kinds: Counter[str]) -> list[_Sel]:
+        out: list[_Sel] = []
+        for child in source:
+            tag = child.tag
+            if tag == "PlainTextSelection":
+                kinds[tag] += 1
+                out.append(self._text_selection(child, doc, doc.text, primary=True))
+            elif tag in MEDIA_SELECTIONS:
+                kinds[tag] += 1
+                out.append(self._media_selection(child, doc))
+            elif tag == "Coding":
+                kinds["Coding of a whole source"] += 1
+                out.append(self._whole_source(child, doc))
+            elif tag in ("Representation", "TextDescription"):
+                primary = tag == "Representation" and source.tag == "PDFSource"
+                text = self._container_text(child)
+                for inner in child:
+                    if inner.tag == "PlainTextSelection":
+                        kinds["PlainTextSelection"] += 1
+                        self.in_representation += 1
+                        out.append(self._text_selection(inner, doc, text, primary=primary))
+                    elif inner.tag == "Coding":
+                        kinds["Coding of a whole source"] += 1
+                        out.append(self._whole_source(inner, doc))
+            elif tag == "Transcript":
+                for inner in child:
+                    if inner.tag == "TranscriptSelection":
+                        kinds[inner.tag] += 1
+                        out.append(self._media_selection(inner, doc))
+        return out
+
+    def _base(self, element: Element, doc: Document, kind: str) -> _Sel:
+        guid = self._attr(element, "guid")
+        sel = _Sel(guid=guid, kind=kind, document=doc.key, element=describe(element),
+                   memo=_child_text(element, "Description"))
+        created = element.get("creationDateTime")
+        if created:
+            try:
+                sel.created = iso_datetime(created)
+            except ValueError:
+                raise CryontoError(f"creationDateTime {created!r} is not an xsd:dateTime",
+                                   self.xml_name, describe(element)) from None
+        sel.coder = self._user(element.get("creatingUser"))
+        for coding in element.findall("Coding"):
+            sel.codes.append(self._coding(coding))
+            if sel.coder is None:
+                sel.coder = self._user(coding.get("creatingUser"))
+        return sel
+
+    def _user(self, guid: str | None) -> str | None:
+        if not guid or not guid.strip():
+            return None
+        guid = guid.strip()
+        if guid not in self.ds.coders:
+            self.undeclared_users.add(guid)
+            self.ds.coders[guid] = Coder(key=guid, name=guid, guid=guid)
+        return guid
+
+    def _coding(self, coding: Element) -> str:
+        self.codings_seen += 1
+        self._attr(coding, "guid")
+        ref = coding.find("CodeRef")
+        if ref is None:
+            raise CryontoError("Coding without a CodeRef", self.xml_name, describe(coding))
+        target = ref.get("targetGUID")
+        if not target:
+            raise CryontoError("CodeRef without targetGUID", self.xml_name, describe(coding))
+        key = self.code_guids.get(target.strip())
+        if key is None:
+            raise CryontoError(f"CodeRef names code {target} which is not in the CodeBook",
+                               self.xml_name, describe(coding))
+        return key
+
+    def _text_selection(self, element: Element, doc: Document, text: str | None,
+                        primary: bool) -> _Sel:
+        sel = self._base(element, doc, element.tag)
+        start = self._int_attr(element, "startPosition")
+        end = self._int_attr(element, "endPosition")
+        if start < 0:
+            raise CryontoError(f"startPosition {start} is negative", self.xml_name,
+                               describe(element))
+        if start >= end:
+            raise CryontoError(f"startPosition {start} is not before endPosition {end}",
+                               self.xml_name, describe(element))
+        if text is not None:
+            if end > len(text):
+                raise CryontoError(f"endPosition {end} is beyond the end of the source text "
+                                   f"({len(text)} code points)", self.xml_name,
+                                   describe(element))
+            sel.text = text[start:end]
+        if primary:
+            sel.start, sel.end = start, end
+        return sel
+
+    def _media_selection(self, element: Element, doc: Document) -> _Sel:
+        sel = self._base(element, doc, element.tag)
+        content = element.find("Representation/PlainTextContent")
+        if content is not None and content.text:
+            sel.text = content.text
+        return sel
+
+    def _whole_source(self, coding: Element, doc: Document) -> _Sel:
+        sel = _Sel(guid=self._attr(coding, "guid"), kind="Coding", document=doc.key,
+                   element=describe(coding))
+        created = coding.get("creationDateTime")
+        if created:
+            try:
+                sel.created = iso_datetime(created)
+            except ValueError:
+                raise CryontoError(f"creationDateTime {created!r} is not an xsd:dateTime",
+                                   self.xml_name, describe(coding)) from None
+        sel.coder = self._user(coding.get("creatingUser"))
+        sel.codes.append(self._coding(coding))
+        return sel
+
+    def _int_attr(self, element: Element, name: str) -> int:
+        value = self._attr(element, name)
+        try:
+            return int(value)
+        except ValueError:
+            raise CryontoError(f"{name} {value!r} is not an integer", self.xml_name,
+                               describe(element)) from None
+
+    # -- merging and building segments ------------------------------------------------
+    def _assemble(self, selections: list[_Sel], result: ReadResult) -> None:
+        ds = self.ds
+        # 1. the same guid twice (ATLAS.ti: a PDF quotation as area and as representation text)
+        by_guid: dict[str, _Sel] = {}
+        merged_guid = 0
+        dup_codings = 0
+        ordered: list[_Sel] = []
+        for sel in selections:
+            held = by_guid.get(sel.guid)
+            if held is None:
+                by_guid[sel.guid] = sel
+                ordered.append(sel)
+                continue
+            if held.document != sel.document:
+                raise CryontoError(f"selection guid {sel.guid} also appears in another source",
+                                   self.xml_name, sel.element)
+            merged_guid += 1
+            dup_codings += _merge(held, sel, prefer_positions=True)
+        # 2. identical ranges by the same coder (NVivo: one selection per coding)
+        by_range: dict[tuple, _Sel] = {}
+        merged_range = 0
+        kept: list[_Sel] = []
+        for sel in ordered:
+            if sel.start is None:
+                kept.append(sel)
+                continue
+            key = (sel.document, sel.start, sel.end, sel.coder)
+            held = by_range.get(key)
+            if held is None:
+                by_range[key] = sel
+                kept.append(sel)
+                continue
+            merged_range += 1
+            dup_codings += _merge(held, sel, prefer_positions=False)
+        # 3. selections without any code are not segments
+        uncoded = [s for s in kept if not s.codes]
+        for sel in kept:
+            if not sel.codes:
+                continue
+            ds.segments.append(Segment(
+                id=sel.guid, document=sel.document, codes=sel.codes, start=sel.start,
+                end=sel.end, text=sel.text, coder=sel.coder, created=sel.created, memo=sel.memo,
+                guid=sel.guid, source_file=self.path.name, source_locator=sel.element))
+        result.adjust("segments", -merged_guid,
+                      f"{plural(merged_guid, 'selection')} repeating the guid of another "
+                      "selection in the same source (ATLAS.ti writes a PDF quotation as area and "
+                      "as representation text); merged into one segment")
+        result.adjust("segments", -merged_range,
+                      f"{plural(merged_range, 'text selection')} with the same document, start, "
+                      "end and coder as another (NVivo writes one selection per coding); merged "
+                      "into one segment with several codings")
+        result.adjust("codings", -dup_codings,
+                      f"{plural(dup_codings, 'coding')} repeating a code already on the merged "
+                      "segment; counted once")
+        if uncoded:
+            listed = ", ".join(f"{s.kind} {s.guid}" for s in uncoded[:5])
+            more = f" and {len(uncoded) - 5} more" if len(uncoded) > 5 else ""
+            result.adjust("segments", -len(uncoded),
+                          f"{plural(len(uncoded), 'uncoded selection')} (no Coding; a segment "
+                          f"needs a code) not imported: {listed}{more}")
+        result.details["uncoded_selections"] = [
+            {"guid": s.guid, "element": s.kind, "document": ds.documents[s.document].name,
+             "description": s.memo} for s in uncoded]
+
+
+def _merge(held: _Sel, other: _Sel, prefer_positions: bool) -> int:
+    """Fold `other` into `held`; returns how many of its codings were already there."""
+    duplicates = 0
+    for code in other.codes:
+        if code in held.codes:
+            duplicates += 1
+        else:
+            held.codes.append(code)
+    if prefer_positions and held.start is None and other.start is not None:
+        held.start, held.end = other.start, other.end
+        held.text = other.text or held.text
+        held.kind, held.element = other.kind, other.element
+    held.text = held.text or other.text
+    held.coder = held.coder or other.coder
+    held.created = min(filter(None, (held.created, other.created)), default=None)
+    if other.memo and other.memo != held.memo:
+        held.memo = f"{held.memo}\n\n{other.memo}" if held.memo else other.memo
+    return duplicates
+
+
+def _child_text(element: Element, tag: str) -> str | None:
+    child = element.find(tag)
+    if child is None or child.text is None or not child.text.strip():
+        return None
+    return child.text.strip()
+
+
+def _strip_bom(text: str) -> str:
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _short_color(text: str) -> str | None:
+    value = text.strip().lstrip("#")
+    if len(value) == 3 and all(c in "0123456789abcdefABCDEF" for c in value):
+        return "#" + "".join(c * 2 for c in value).lower()
+    return None
+
+
+def read_refi(path: Path | str, study: str | None = None, categories: Categories | None = None,
+              limits: ZipLimits | None = None) -> ReadResult:
+    return _Reader(Path(path), study, categories or Categories(), limits).read()

@@ -1,0 +1,211 @@
+"""Hardened input: XML without DOCTYPE or entities, and zip archives that cannot bomb.
+
+Every XML a reader parses goes through `parse_xml` (defusedxml: a DOCTYPE, any
+entity declaration or external reference is refused, which stops XXE and
+"billion laughs"), and every zip through `SafeZip`: member names with ``..``,
+absolute paths or drive letters are refused up front, and each member read is
+checked against its declared size, the compression ratio and a total budget,
+while the bytes actually inflated are counted too (a lying header cannot slip
+through). Errors are `CryontoError`s naming the file, member, line and element.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml
+import defusedxml.ElementTree as DET
+
+from cryonto.errors import CryontoError
+
+GIB = 1024**3
+MIB = 1024**2
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """What reading a zip may cost."""
+
+    #: total bytes inflated from one archive (all members read together)
+    max_total: int = 2 * GIB
+    #: inflated/compressed ratio above which a member counts as a bomb ...
+    max_ratio: float = 100.0
+    #: ... once it inflates to more than this many bytes (tiny members compress oddly)
+    ratio_floor: int = 1 * MIB
+
+
+# -- XML -----------------------------------------------------------------------------
+def local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
+
+
+def namespace(tag: str) -> str:
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+
+
+def describe(element: Element) -> str:
+    """'element <PlainTextSelection guid=…>' for error messages."""
+    guid = element.get("guid")
+    name = local(element.tag)
+    return f"element <{name} guid={guid}>" if guid else f"element <{name}>"
+
+
+def parse_xml(data: bytes, file: str) -> Element:
+    """Parse XML safely; tags keep their namespace. Errors name the file, line and element."""
+    stack: list[Element] = []
+    root: Element | None = None
+    try:
+        for event, element in DET.iterparse(io.BytesIO(data), events=("start", "end"),
+                                            forbid_dtd=True, forbid_entities=True,
+                                            forbid_external=True):
+            if event == "start":
+                if root is None:
+                    root = element
+                stack.append(element)
+            else:
+                stack.pop()
+    except defusedxml.DTDForbidden:
+        raise CryontoError("refused: the XML has a DOCTYPE (entity and external-reference "
+                           "attacks are not parsed)", file) from None
+    except defusedxml.EntitiesForbidden:
+        raise CryontoError("refused: the XML declares entities (not parsed)", file) from None
+    except defusedxml.ExternalReferenceForbidden:
+        raise CryontoError("refused: the XML references external resources", file) from None
+    except ParseError as error:
+        line, column = getattr(error, "position", (0, 0))
+        reason = re.sub(r":\s*line \d+, column \d+$", "", str(error))
+        inside = f" inside {describe(stack[-1])}" if stack else ""
+        raise CryontoError(f"malformed XML ({reason}, column {column}){inside}", file,
+                           f"line {line}") from None
+    except (ValueError, LookupError) as error:  # e.g. an unknown declared encoding
+        raise CryontoError(f"cannot parse XML: {error}", file) from None
+    if root is None:
+        raise CryontoError("empty XML document", file)
+    return root
+
+
+# -- zip -----------------------------------------------------------------------------
+def is_zip(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def _unsafe_name(name: str) -> bool:
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        return True
+    return any(part == ".." for part in re.split(r"[/\\]", name))
+
+
+class SafeZip:
+    """A zip archive whose members are read under `ZipLimits`."""
+
+    def __init__(self, path: Path | str, limits: ZipLimits | None = None,
+                 kind: str = "zip archive") -> None:
+        self.path = Path(path)
+        self.name = str(path)
+        self.limits = limits or ZipLimits()
+        self.read_total = 0
+        try:
+            self.zip = zipfile.ZipFile(self.path)
+        except FileNotFoundError:
+            raise CryontoError("no such file", self.name) from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+            raise CryontoError(f"not a {kind} (cannot open as zip)", self.name) from None
+        self.infos = self.zip.infolist()
+        for info in self.infos:
+            if _unsafe_name(info.filename):
+                self.zip.close()
+                raise CryontoError("refused: the archive member's path leaves the archive "
+                                   "(absolute or with '..')", self.name,
+                                   f"member {info.filename!r}")
+        self._by_name = {info.filename: info for info in self.infos}
+
+    def __enter__(self) -> SafeZip:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def names(self) -> list[str]:
+        return [i.filename for i in self.infos if not i.is_dir()]
+
+    def find(self, name: str) -> str | None:
+        """A member by exact name, else case-insensitively (``Sources/`` vs ``sources/``)."""
+        if name in self._by_name:
+            return name
+        lowered = name.lower()
+        for candidate in self._by_name:
+            if candidate.lower() == lowered:
+                return candidate
+        return None
+
+    def check(self, member: str) -> None:
+        """Refuse a member whose declared size or ratio is over the limits (before reading)."""
+        info = self._by_name[member]
+        where = f"member {member!r}"
+        if self.read_total + info.file_size > self.limits.max_total:
+            raise CryontoError(
+                f"refused: inflating would exceed the limit of {self.limits.max_total} bytes "
+                f"(declares {info.file_size} bytes); zip bomb?", self.name, where)
+        if info.file_size > self.limits.ratio_floor and (
+                info.compress_size == 0
+                or info.file_size / info.compress_size > self.limits.max_ratio):
+            ratio = info.file_size / max(info.compress_size, 1)
+            raise CryontoError(
+                f"refused: compression ratio {ratio:.0f}:1 is over {self.limits.max_ratio:.0f}:1;"
+                " zip bomb?", self.name, where)
+
+    def check_all(self) -> None:
+        """Declared sizes and ratios of every member (for archives another library reads)."""
+        total = 0
+        for info in self.infos:
+            self.check(info.filename)
+            total += info.file_size
+            if total > self.limits.max_total:
+                raise CryontoError(f"refused: the archive inflates to more than "
+                                   f"{self.limits.max_total} bytes; zip bomb?", self.name)
+
+    def read(self, member: str) -> bytes:
+        """A member's bytes, counting what is actually inflated against the limits."""
+        self.check(member)
+        info = self._by_name[member]
+        where = f"member {member!r}"
+        budget = self.limits.max_total - self.read_total
+        chunks: list[bytes] = []
+        got = 0
+        try:
+            with self.zip.open(info) as handle:
+                while True:
+                    chunk = handle.read(1 << 20)
+                    if not chunk:
+                        break
+                    got += len(chunk)
+                    if got > budget or got > info.file_size:
+                        raise CryontoError(
+                            "refused: the member inflates beyond its declared size or the "
+                            f"limit of {self.limits.max_total} bytes; zip bomb?", self.name, where)
+                    if (got > self.limits.ratio_floor
+                            and got / max(info.compress_size, 1) > self.limits.max_ratio):
+                        raise CryontoError(
+                            f"refused: compression ratio over {self.limits.max_ratio:.0f}:1; "
+                            "zip bomb?", self.name, where)
+                    chunks.append(chunk)
+        except CryontoError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+                RuntimeError) as error:
+            raise CryontoError(f"corrupt archive member: {error}", self.name, where) from None
+        self.read_total += got
+        return b"".join(chunks)
