@@ -1,0 +1,392 @@
+"""The query library: named SPARQL queries in ``queries/*.rq``, typed parameters, one runner.
+
+Each library query is a ``.rq`` file whose header comment says what it is for::
+
+    # title: Segments per category
+    # question: How often was each category coded, counting its sub-categories …?
+    # param: category (concept) default none — only this category
+    # param: min (integer) default 1 — only pairs found at least this often
+
+Parameter types: ``iri`` (an absolute IRI, ``<…>`` or a CURIE such as ``cry:PDT``),
+``concept`` (an IRI that may also be given as a notation such as ``A1.1``, a label or a
+CURIE of the category system), ``literal`` (a string), ``integer``, ``decimal`` and
+``boolean``. A parameter with ``default none`` is left unbound unless given. Values
+are bound with a VALUES block built from RDF terms (`cryonto.store.bind_values`),
+never pasted into the text, and every text passes `cryonto.guard.check_query`
+before it runs, on the embedded store and on a remote endpoint alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cryonto import resources
+from cryonto.errors import CryontoError
+from cryonto.guard import check_query
+from cryonto.store import GraphStore, bind_values, graph_iri_for, to_python
+from cryonto.vocab import ONTOLOGY_GRAPH, PREFIXES
+
+PARAM_TYPES = ("iri", "concept", "literal", "integer", "decimal", "boolean")
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_HEADER = re.compile(r"^#\s*(title|question|param|description)\s*:\s*(.*?)\s*$", re.IGNORECASE)
+_PARAM = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>[A-Za-z]+)\)\s*"
+    r"(?:default\s+(?P<default>\"[^\"]*\"|\S+))?\s*(?:[—–-]+\s*(?P<description>.*))?$"
+)
+_NO_DEFAULT = {"none", "-", "(none)", "unbound"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared query parameter: its SPARQL variable name, type, default and meaning."""
+
+    name: str
+    type: str
+    default: str | None = None
+    description: str = ""
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"name": self.name, "type": self.type, "default": self.default,
+                "description": self.description}
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """What `cryonto queries` lists about a query."""
+
+    name: str
+    title: str
+    question: str
+    params: tuple[Param, ...] = ()
+    path: Path | None = None
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "title": self.title, "question": self.question,
+                "params": [p.as_dict() for p in self.params]}
+
+
+@dataclass(frozen=True)
+class Query:
+    """A loaded query: its header information and its SPARQL text."""
+
+    info: QueryInfo
+    text: str
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+
+@dataclass
+class QueryResult:
+    """The answer to any query form, from the embedded store or a remote endpoint.
+
+    `kind` is 'select', 'ask' or 'construct' (DESCRIBE answers are 'construct' too).
+    """
+
+    kind: str
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple[ox.NamedNode | ox.BlankNode | ox.Literal | None, ...]] = field(
+        default_factory=list)
+    boolean: bool | None = None
+    triples: list[ox.Triple] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        if self.kind == "select":
+            return len(self.rows)
+        if self.kind == "construct":
+            return len(self.triples)
+        return 1
+
+    def values(self) -> list[tuple[str | int | float | bool | None, ...]]:
+        """SELECT rows with plain Python values (IRIs and strings as str, numbers as numbers)."""
+        return [tuple(to_python(term) for term in row) for row in self.rows]
+
+    def dicts(self) -> list[dict[str, str | int | float | bool | None]]:
+        return [dict(zip(self.variables, row, strict=True)) for row in self.values()]
+
+    def column(self, name: str) -> list[str | int | float | bool | None]:
+        index = self.variables.index(name)
+        return [row[index] for row in self.values()]
+
+
+# -- the library ------------------------------------------------------------------
+
+def library_dir() -> Path:
+    return resources.queries_dir()
+
+
+def list_queries() -> list[QueryInfo]:
+    """Every library query (top-level ``queries/*.rq``), sorted by name."""
+    return [parse_header(path.read_text(encoding="utf-8"), path.stem, path)
+            for path in sorted(library_dir().glob("*.rq"))]
+
+
+def load_query(name_or_path: str | Path) -> Query:
+    """A library query by name (``segments-per-category``) or any ``.rq`` file by path."""
+    path = _find(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CryontoError(f"cannot read query: {error}", str(path)) from None
+    return Query(parse_header(text, path.stem, path), text)
+
+
+def _find(name_or_path: str | Path) -> Path:
+    text = str(name_or_path)
+    candidate = Path(text)
+    looks_like_file = text.endswith(".rq") or "/" in text or "\\" in text
+    if looks_like_file:
+        if candidate.is_file():
+            return candidate
+        raise CryontoError("no such query file", text)
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", text):
+        library = library_dir() / f"{text}.rq"
+        if library.is_file():
+            return library
+    if candidate.is_file():
+        return candidate
+    import difflib
+
+    names = [p.stem for p in sorted(library_dir().glob("*.rq"))]
+    close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(close)}?" if close else "; `cryonto queries` lists them"
+    raise CryontoError(f"unknown query {text!r}{hint}")
+
+
+def parse_header(text: str, name: str, path: Path | None = None) -> QueryInfo:
+    """Title, question and parameters from a query's leading comment lines."""
+    title = question = ""
+    params: list[Param] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break
+        match = _HEADER.match(stripped)
+        if not match:
+            continue
+        key, value = match.group(1).lower(), match.group(2)
+        if key == "title":
+            title = value
+        elif key in ("question", "description") and not question:
+            question = value
+        elif key == "param":
+            params.append(_parse_param(value, path or name))
+    return QueryInfo(name=name, title=title or name, question=question, params=tuple(params),
+                     path=path)
+
+
+def _parse_param(spec: str, where: object) -> Param:
+    match = _PARAM.match(spec)
+    if not match:
+        raise CryontoError(f"cannot read parameter declaration {spec!r}; expected "
+                           "'name (type) default value — description'", str(where))
+    kind = match.group("type").lower()
+    if kind not in PARAM_TYPES:
+        raise CryontoError(f"parameter {match.group('name')!r} has unknown type {kind!r}; "
+                           f"expected one of {', '.join(PARAM_TYPES)}", str(where))
+    default = match.group("default")
+    if default is not None:
+        default = default[1:-1] if default.startswith('"') else default
+        if default.lower() in _NO_DEFAULT:
+            default = None
+    return Param(match.group("name"), kind, default, (match.group("description") or "").strip())
+
+
+# -- parameters -------------------------------------------------------------------
+
+def resolve_params(query: Query, params: Mapping[str, object] | None = None) -> dict[str, object]:
+    """Typed RDF terms for the given parameters plus the declared defaults.
+
+    Raises `CryontoError` for a parameter the query does not declare (or, for a
+    query file without declarations, a variable it does not use) and for a value
+    that does not fit the declared type.
+    """
+    given = dict(params or {})
+    info = query.info
+    bound: dict[str, object] = {}
+    for name, value in given.items():
+        declared = info.param(name)
+        if declared is None:
+            if info.params or not _uses_variable(query.text, name):
+                known = ", ".join(p.name for p in info.params) or "none"
+                raise CryontoError(f"unknown parameter {name!r} for query {info.name!r}; "
+                                   f"it takes: {known}")
+            declared = Param(name, _guess_type(value))
+        bound[name] = convert_param(declared, value)
+    for declared in info.params:
+        if declared.name not in bound and declared.default is not None:
+            bound[declared.name] = convert_param(declared, declared.default)
+    return bound
+
+
+def _uses_variable(text: str, name: str) -> bool:
+    return re.search(rf"[?$]{re.escape(name)}\b", text) is not None
+
+
+def _guess_type(value: object) -> str:
+    if not isinstance(value, str):
+        return "literal"
+    if re.fullmatch(r"[+-]?\d+", value):
+        return "integer"
+    if value.startswith("<") and value.endswith(">"):
+        return "iri"
+    prefix = value.split(":", 1)[0]
+    if ":" in value and (prefix in PREFIXES or "://" in value):
+        return "iri"
+    return "literal"
+
+
+def convert_param(param: Param, value: object) -> ox.NamedNode | ox.Literal:
+    """One parameter value as an RDF term of the declared type."""
+    if isinstance(value, ox.NamedNode | ox.Literal):
+        return value
+    text = str(value).strip() if not isinstance(value, bool) else ("true" if value else "false")
+    where = f"parameter {param.name!r}"
+    if param.type == "concept":
+        return ox.NamedNode(_concept_iri(text, where))
+    if param.type == "iri":
+        return ox.NamedNode(_iri(text, where))
+    if param.type == "integer":
+        if isinstance(value, int) and not isinstance(value, bool):
+            text = str(value)
+        if not re.fullmatch(r"[+-]?\d+", text):
+            raise CryontoError(f"{where} must be an integer, not {text!r}")
+        return ox.Literal(str(int(text)), datatype=ox.NamedNode(_XSD + "integer"))
+    if param.type == "decimal":
+        try:
+            float(text)
+        except ValueError:
+            raise CryontoError(f"{where} must be a number, not {text!r}") from None
+        if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", text):
+            raise CryontoError(f"{where} must be a decimal number, not {text!r}")
+        return ox.Literal(text, datatype=ox.NamedNode(_XSD + "decimal"))
+    if param.type == "boolean":
+        lowered = text.lower()
+        if lowered not in ("true", "false", "1", "0", "yes", "no"):
+            raise CryontoError(f"{where} must be true or false, not {text!r}")
+        truth = lowered in ("true", "1", "yes")
+        return ox.Literal("true" if truth else "false", datatype=ox.NamedNode(_XSD + "boolean"))
+    return ox.Literal(str(value))
+
+
+def _iri(text: str, where: str) -> str:
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    prefix, colon, rest = text.partition(":")
+    if colon and prefix in PREFIXES and not rest.startswith("//"):
+        text = PREFIXES[prefix] + rest
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$", text):
+        raise CryontoError(f"{where} must be an IRI (or a CURIE such as cry:PDT), not {text!r}")
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        raise CryontoError(f"{where} is not a valid IRI: {text!r}") from None
+    return text
+
+
+def _concept_iri(text: str, where: str) -> str:
+    """A category given as notation, label, CURIE or IRI, resolved in the category system."""
+    try:
+        from cryonto.ontology import load_category_system
+
+        system = load_category_system()
+    except CryontoError:
+        system = None
+    if system is not None:
+        found = system.resolve_code(text)
+        if found:
+            return found
+    iri_text = text[1:-1] if text.startswith("<") and text.endswith(">") else text
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", iri_text) or iri_text.startswith("urn:"):
+        return _iri(iri_text, where)
+    if system is not None:
+        try:
+            system.find(text)  # raises with "did you mean …"
+        except CryontoError as error:
+            raise CryontoError(f"{where}: {error}") from None
+    prefix = text.split(":", 1)[0]
+    if ":" in text and prefix in PREFIXES:
+        return _iri(text, where)
+    raise CryontoError(f"{where}: unknown concept {text!r}")
+
+
+# -- running ----------------------------------------------------------------------
+
+def prepare(name_or_path: str | Path | Query, params: Mapping[str, object] | None = None,
+            *, allowed_graphs: Collection[str] = ()) -> tuple[Query, str, str]:
+    """(query, SPARQL text with parameters bound, form) after the guard has checked both texts."""
+    query = name_or_path if isinstance(name_or_path, Query) else load_query(name_or_path)
+    check_query(query.text, allowed_graphs=allowed_graphs)
+    bindings = resolve_params(query, params)
+    text = bind_values(query.text, bindings) if bindings else query.text
+    form = check_query(text, allowed_graphs=allowed_graphs)
+    return query, text, form
+
+
+def run_query(
+    name_or_path: str | Path | Query,
+    data: Iterable[Path | str] = (),
+    params: Mapping[str, object] | None = None,
+    endpoint: str | None = None,
+    timeout: float = 30,
+    *,
+    store: GraphStore | None = None,
+    allowed_graphs: Collection[str] = (),
+    default_graphs: Collection[str] = (),
+    user: str | None = None,
+    password: str | None = None,
+) -> QueryResult:
+    """Run a library query (by name) or a ``.rq`` file.
+
+    Embedded by default: the packaged ontology plus the `data` files in a fresh
+    in-memory store (or the given `store`), the default graph being the union of
+    all graphs; no server, nothing leaves the process. With `endpoint`, the same
+    checked and bound text goes to that SPARQL endpoint (`timeout` seconds).
+    """
+    data = list(data)
+    if endpoint is not None:
+        if data:
+            raise CryontoError("--data and --endpoint exclude each other: a remote endpoint "
+                               "queries its own data (use `cryonto push` to upload files)")
+        allowed = {str(ONTOLOGY_GRAPH), *map(str, allowed_graphs), *map(str, default_graphs)}
+        _, text, form = prepare(name_or_path, params, allowed_graphs=allowed)
+        from cryonto.remote import RemoteEndpoint
+
+        remote = RemoteEndpoint(endpoint, timeout=timeout, user=user, password=password,
+                                default_graphs=default_graphs)
+        return remote.query(text, form)
+
+    # the graphs a FROM clause may name are exactly the ones in the store
+    if store is None:
+        allowed = {str(ONTOLOGY_GRAPH), *(graph_iri_for(p).value for p in data)}
+    else:
+        allowed = set(store.graphs())
+    allowed |= set(map(str, allowed_graphs))
+    _, text, form = prepare(name_or_path, params, allowed_graphs=allowed)
+    if store is None:
+        store = GraphStore.with_ontology(data)
+    return run_on_store(store, text, form)
+
+
+def run_on_store(store: GraphStore, text: str, form: str | None = None) -> QueryResult:
+    """Run an already checked and bound text on a store (union default graph)."""
+    result = store.query(text)
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows = [tuple(solution[v] for v in variables) for solution in result]
+        return QueryResult("select", variables=variables, rows=rows)
+    if isinstance(result, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(result))
+    return QueryResult("construct", triples=list(result))
