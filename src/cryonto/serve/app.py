@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
@@ -107,6 +108,22 @@ class Endpoint:
         self.allowed_graphs = frozenset(allowed_graphs if allowed_graphs is not None
                                         else store.graphs())
         self._sizes: list[tuple[str, int]] | None = None
+        self._named: list | None = None
+        self._named_lock = threading.Lock()
+
+    def named(self) -> list:
+        """The query library for the query page (prepared once: the guard parses each text)."""
+        with self._named_lock:
+            if self._named is None:
+                self._named = named_queries()
+            return self._named
+
+    def warm(self) -> None:
+        """Build what the first page view would otherwise wait for (run in a thread)."""
+        # a failure here shows again, with its message, on the first page view
+        with contextlib.suppress(Exception):
+            self.pages.system()
+            self.named()
 
     # -- /sparql ----------------------------------------------------------------
     async def sparql(self, request: Request) -> Response:
@@ -161,7 +178,8 @@ class Endpoint:
 
     # -- / ------------------------------------------------------------------------
     async def index(self, request: Request) -> Response:
-        html = await run_in_threadpool(self.pages.index, named_queries(),
+        named = await run_in_threadpool(self.named)
+        html = await run_in_threadpool(self.pages.index, named,
                                        request.query_params.get("query"))
         return Response(html, media_type="text/html; charset=utf-8", headers=HTML_HEADERS)
 
@@ -278,6 +296,8 @@ def create_app(store: GraphStore, *, cors_origins: Collection[str] = (), timeout
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        # not awaited: the server answers queries while pages are being prepared
+        asyncio.get_running_loop().run_in_executor(None, endpoint.warm)
         try:
             yield
         finally:

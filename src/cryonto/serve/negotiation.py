@@ -128,10 +128,10 @@ def negotiate(accept: str | None, offers: Sequence[Format]) -> Format | None:
     ranges = parse_accept(accept)
     if not ranges:
         return offers[0] if offers else None
-    best: tuple[float, int, int] | None = None
+    best: tuple[float, int, bool, int] | None = None
     chosen: Format | None = None
     for order, offer in enumerate(offers):
-        for media_type in offer.media_types:
+        for alias, media_type in enumerate(offer.media_types):
             matching = [r for r in ranges if r.matches(media_type)]
             if not matching:
                 continue
@@ -142,7 +142,8 @@ def negotiate(accept: str | None, offers: Sequence[Format]) -> Format | None:
                 continue
             # wildcards give no client order: they rank after anything named
             position = top.position if top.specificity == 2 else len(ranges) + top.position
-            score = (q, -position, -order)
+            # an offer's own media type beats an alias (text/* means CSV, not XML as text/xml)
+            score = (q, -position, alias == 0, -order)
             if best is None or score > best:
                 best, chosen = score, offer
     return chosen

@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import import_module
 
 import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -190,45 +189,31 @@ def _formats(iri: str) -> list[tuple[str, str]]:
 
 
 def named_queries() -> list[NamedQuery]:
-    """The query library (`cryonto.queries.list_queries`), if the package has one."""
+    """The query library (`cryonto.queries`), each text with its default parameters bound.
+
+    A query whose text cannot be prepared is shown as written; a broken
+    library must not take the query page down.
+    """
     try:
-        module = import_module("cryonto.queries")
-    except ImportError:
-        return []
-    lister = getattr(module, "list_queries", None)
-    if lister is None:
+        from cryonto import queries
+    except ImportError:  # pragma: no cover - the library ships with the package
         return []
     out = []
     try:
-        items = list(lister())
-    except Exception:  # a broken library must not take the query page down
+        infos = queries.list_queries()
+    except Exception:
         return []
-    for item in items:
-        name = _attr(item, "name", "id") or str(item)
-        text = _attr(item, "text", "sparql", "query", "body")
-        if text is None:
-            loader = getattr(module, "load_query", None) or getattr(module, "get_query", None)
-            if loader is not None:
-                try:
-                    text = _attr(loader(name), "text", "sparql", "query", "body")
-                except Exception:
-                    text = None
-        if not text:
-            continue
-        title = _attr(item, "title", "description", "summary") or name
-        params = _attr(item, "parameters", "params") or ()
-        names = tuple(str(getattr(p, "name", p)) for p in
-                      (params.keys() if isinstance(params, dict) else params))
-        out.append(NamedQuery(str(name), str(title).strip().splitlines()[0], str(text), names))
-    return sorted(out, key=lambda q: q.name)
-
-
-def _attr(item: object, *names: str):
-    for name in names:
-        value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-        if value is not None:
-            return value
-    return None
+    for info in infos:
+        try:
+            _, text, _ = queries.prepare(info.name)
+        except Exception:
+            try:
+                text = queries.load_query(info.name).text
+            except Exception:
+                continue
+        out.append(NamedQuery(info.name, info.title or info.name, text,
+                              tuple(p.name for p in info.params)))
+    return out
 
 
 __all__ = ["NamedQuery", "Pages", "named_queries"]

@@ -200,6 +200,23 @@ def execute(store: GraphStore, request: QueryRequest, form: str, fmt: Format, *,
     (time.monotonic) passes before the query starts or between result rows;
     pyoxigraph cannot interrupt a single long step (a big sort or aggregate).
     """
+    # pyoxigraph's result iterators must be dropped on the thread that made them: an
+    # exception carrying their frames to the event loop would drop them there. So the
+    # failure is noted, its traceback (and with it the iterator) released here, and a
+    # fresh exception raised.
+    failure: tuple[type, tuple] | None = None
+    try:
+        return _execute(store, request, form, fmt, base_iri=base_iri,
+                        max_results=max_results, deadline=deadline)
+    except QueryTimeout:
+        failure = (QueryTimeout, ())
+    except ProtocolError as error:
+        failure = (ProtocolError, (error.status, error.message, error.headers))
+    raise failure[0](*failure[1])
+
+
+def _execute(store: GraphStore, request: QueryRequest, form: str, fmt: Format, *,
+             base_iri: str, max_results: int, deadline: float) -> Answer:
     if time.monotonic() > deadline:
         raise QueryTimeout()
     kwargs: dict = {"base_iri": base_iri}
