@@ -152,3 +152,52 @@ def triples_key(triples) -> list[str]:
 def parse_triples(body: bytes, fmt: ox.RdfFormat) -> list[ox.Triple]:
     """An RDF document read back with pyoxigraph, as triples (its parser yields quads)."""
     return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=fmt)]
+
+
+def json_term(value: dict | None) -> object:
+    """A SPARQL results JSON term as a pyoxigraph term (for clients that give raw JSON)."""
+    if value is None:
+        return None
+    kind = value["type"]
+    if kind == "uri":
+        return ox.NamedNode(value["value"])
+    if kind == "bnode":
+        return ox.BlankNode(value["value"])
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in value:
+            return ox.Literal(value["value"], language=value["xml:lang"])
+        if "datatype" in value:
+            return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]))
+        return ox.Literal(value["value"])
+    if kind == "triple":
+        inner = value["value"]
+        return ox.Triple(json_term(inner["subject"]), json_term(inner["predicate"]),
+                         json_term(inner["object"]))
+    raise ValueError(f"unknown term type {kind!r}")
+
+
+def json_results_key(doc: dict):
+    """SPARQL results JSON (as parsed by json) as `solutions_key`, or the ASK boolean."""
+    if "boolean" in doc:
+        return bool(doc["boolean"])
+    variables = doc["head"]["vars"]
+    rows = ([json_term(b.get(v)) for v in variables] for b in doc["results"]["bindings"])
+    return solutions_key(variables, rows)
+
+
+def library_cases(store: GraphStore) -> list[tuple[str, str, str, object]]:
+    """Every query of the library, defaults bound: (name, text, form, embedded answer key)."""
+    from cryonto import queries
+
+    cases = []
+    for info in queries.list_queries():
+        _, text, form = queries.prepare(info.name)
+        result = queries.run_on_store(store, text, form)
+        if result.kind == "select":
+            expected = solutions_key(result.variables, result.rows)
+        elif result.kind == "ask":
+            expected = bool(result.boolean)
+        else:
+            expected = triples_key(result.triples)
+        cases.append((info.name, text, form, expected))
+    return cases

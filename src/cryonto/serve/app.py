@@ -153,13 +153,13 @@ class Endpoint:
         """In a worker thread: check, negotiate, run, serialize."""
         deadline = time.monotonic() + self.runner.timeout
         form = protocol.check(parsed.query, self.allowed_graphs)
-        fmt = protocol.choose_format(form, accept, parsed.format_param)
+        fmt = protocol.choose_format(form, accept, parsed.format_params)
         return protocol.execute(self.store, parsed, form, fmt, base_iri=base_iri,
                                 max_results=self.max_results, deadline=deadline)
 
     async def service_description(self, request: Request) -> Response:
         fmt = negotiation.choose(request.headers.get("accept"),
-                                 request.query_params.get("format"),
+                                 request.query_params.getlist("format"),
                                  (*negotiation.GRAPH_FORMATS, HTML))
         if fmt is None:
             return _error(406, "the service description is available as "

@@ -6,8 +6,11 @@ an offer takes the q of the most specific range matching it (exact type beats
 same q the one the client listed first wins, then the server's order. When
 nothing is acceptable the caller answers 406.
 
-A ``?format=`` parameter (``json``, ``ttl``, ``html`` …) overrides the header,
-which is what a person typing a URL into a browser needs.
+A ``?format=`` (or ``?output=``) parameter (``json``, ``ttl``, ``html`` …)
+overrides the header, which is what a person typing a URL into a browser
+needs. A value naming nothing on offer is ignored (the header decides):
+SPARQLWrapper, for one, sends ``format=``, ``output=`` and ``results=`` with
+whatever name it uses for the format, hoping one of them is understood.
 """
 
 from __future__ import annotations
@@ -49,13 +52,13 @@ CSV = Format("csv", "text/csv", (), (), results=ox.QueryResultsFormat.CSV)
 TSV = Format("tsv", "text/tab-separated-values", (), (), results=ox.QueryResultsFormat.TSV)
 
 TURTLE = Format("ttl", "text/turtle", ("application/turtle", "application/x-turtle"),
-                ("turtle",), rdf=ox.RdfFormat.TURTLE)
+                ("turtle", "n3"), rdf=ox.RdfFormat.TURTLE)
 NTRIPLES = Format("nt", "application/n-triples", (), ("ntriples", "n-triples"),
                   rdf=ox.RdfFormat.N_TRIPLES)
 JSONLD = Format("jsonld", "application/ld+json", ("application/json",), ("json-ld", "json"),
                 rdf=ox.RdfFormat.JSON_LD)
 RDFXML = Format("rdf", "application/rdf+xml", ("application/xml", "text/xml"),
-                ("rdfxml", "xml", "owl"), rdf=ox.RdfFormat.RDF_XML)
+                ("rdfxml", "rdf+xml", "xml", "owl"), rdf=ox.RdfFormat.RDF_XML)
 
 HTML = Format("html", "text/html", ("application/xhtml+xml",), ("htm",))
 
@@ -158,11 +161,15 @@ def by_name(name: str, offers: Sequence[Format]) -> Format | None:
     return None
 
 
-def choose(accept: str | None, format_param: str | None,
+def choose(accept: str | None, format_params: str | Sequence[str] | None,
            offers: Sequence[Format]) -> Format | None:
-    """`?format=` if given (None when it names nothing on offer), else the Accept header."""
-    if format_param:
-        return by_name(format_param, offers)
+    """The first ``?format=`` value naming an offer, else what the Accept header prefers."""
+    if isinstance(format_params, str):
+        format_params = [format_params]
+    for name in format_params or ():
+        chosen = by_name(name, offers)
+        if chosen is not None:
+            return chosen
     return negotiate(accept, offers)
 
 

@@ -65,7 +65,8 @@ class QueryRequest:
     named_graphs: list[str] = field(default_factory=list)
     #: True when default-graph-uri or named-graph-uri was given (the protocol names the dataset)
     protocol_dataset: bool = False
-    format_param: str | None = None
+    #: values of ?format= / ?output= (hints; one naming no format on offer is ignored)
+    format_params: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -167,7 +168,7 @@ def parse_request(method: str, url_query: str, content_type: str | None,
             raise ProtocolError(400, f"graph IRI {iri!r} is not an absolute IRI")
     return QueryRequest(query=queries[0], default_graphs=default, named_graphs=named,
                         protocol_dataset=bool(default or named),
-                        format_param=formats[-1] if formats else None)
+                        format_params=formats)
 
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
@@ -181,13 +182,12 @@ def check(query: str, allowed_graphs: Collection[str]) -> str:
         raise ProtocolError(400, str(refused)) from None
 
 
-def choose_format(form: str, accept: str | None, format_param: str | None) -> Format:
+def choose_format(form: str, accept: str | None, format_params: list[str]) -> Format:
     offers = negotiation.FORMS[form]
-    chosen = negotiation.choose(accept, format_param, offers)
+    chosen = negotiation.choose(accept, format_params, offers)
     if chosen is None:
-        asked = f"format={format_param!r}" if format_param else f"Accept: {accept}"
         raise ProtocolError(
-            406, f"cannot answer a {form} query as {asked}; "
+            406, f"cannot answer a {form} query as Accept: {accept}; "
                  f"available: {negotiation.acceptable_list(offers)}")
     return chosen
 
