@@ -141,7 +141,8 @@ def export_csv(paths: Sequence[Path | str], out: Path | str, redact: bool = Fals
 
 
 def export_turtle(paths: Sequence[Path | str], out: Path | str, redact: bool = False,
-                  license: str | None = None, salt: str | None = None) -> ExportResult:
+                  license: str | None = None, salt: str | None = None,
+                  creator: str | None = None) -> ExportResult:
     """Coded data as Turtle; `redact` and `license` make it pass `validate --profile
     shareable`."""
     from cryonto.writers import csv as csv_writer
@@ -158,6 +159,9 @@ def export_turtle(paths: Sequence[Path | str], out: Path | str, redact: bool = F
                                f"https://creativecommons.org/licenses/by/4.0/), got {license!r}")
         for ds in datasets:
             ds.license = license
+    if creator:
+        for ds in datasets:
+            ds.creator = creator
     expected = _sum_counts(datasets)
     store = ox.Store()
     for ds in datasets:
@@ -177,9 +181,12 @@ def export_turtle(paths: Sequence[Path | str], out: Path | str, redact: bool = F
     if redact:
         notes.append("redacted: segment text, memos and transcript text removed; participant "
                      "ids, document names and segment ids replaced by pseudonyms")
-        if not any(ds.license for ds in datasets):
+        if not all(ds.license for ds in datasets):
             notes.append("no license on the dataset: the shareable profile requires one "
                          "(--license IRI)")
+        if not all(ds.creator or ds.source_file for ds in datasets):
+            notes.append("no provenance on the dataset: the shareable profile requires one "
+                         "(--creator NAME)")
     return ExportResult(Path(out), counts_in, written, notes,
                         random_salt=bool(pseudonym and pseudonym.random))
 

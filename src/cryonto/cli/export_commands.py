@@ -96,10 +96,13 @@ def csv_command(data: tuple[Path, ...], output: Path, redact: bool, salt: str | 
                    "document names and segment ids by pseudonyms.")
 @click.option("--license", "license_iri", default=None, metavar="IRI",
               help="License of the dataset, e.g. https://creativecommons.org/licenses/by/4.0/")
+@click.option("--creator", default=None, metavar="NAME",
+              help="Who the dataset is attributed to (prov:wasAttributedTo).")
 @_salt_option
 def turtle(data: tuple[Path, ...], output: Path, redact: bool, license_iri: str | None,
-           salt: str | None) -> None:
+           creator: str | None, salt: str | None) -> None:
     """Coded DATA as Turtle; with --redact and --license it passes the shareable profile."""
     from cryonto.exporting import export_turtle
 
-    _report(export_turtle(data, output, redact=redact, license=license_iri, salt=salt))
+    _report(export_turtle(data, output, redact=redact, license=license_iri, salt=salt,
+                                creator=creator))

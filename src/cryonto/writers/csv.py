@@ -188,6 +188,11 @@ def _int(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
+def _mentions(text: str, sensitive: set[str]) -> bool:
+    folded = text.casefold()
+    return any(item and item.casefold() in folded for item in sensitive)
+
+
 # -- redaction ---------------------------------------------------------------------
 
 
@@ -221,10 +226,18 @@ def redact(ds: CodedDataset, pseudonym: Pseudonymizer) -> CodedDataset:
     """A copy of `ds` fit to share: see the module docstring for what changes.
 
     Kept: codes and codebook, positions, coders, orientation, language, text
-    length, timestamps, GUIDs, the study's IRI, title, license and creator.
+    length, timestamps, GUIDs, the study's IRI, title, license and creator, and
+    its source file name unless it contains a participant id, document name or
+    segment id (then a pseudonym with the same extension): the shareable
+    profile wants provenance.
     """
     out = copy.deepcopy(ds)
-    out.source_file = None
+    sensitive = {d.name for d in ds.documents.values()} | {
+        d.participant for d in ds.documents.values() if d.participant} | {
+        s.id for s in ds.segments}
+    if out.source_file and _mentions(out.source_file, sensitive):
+        suffix = "." + out.source_file.rsplit(".", 1)[-1] if "." in out.source_file else ""
+        out.source_file = pseudonym("file", out.source_file, "F") + suffix[:8]
     doc_key: dict[str, str] = {}
     documents = {}
     for key, doc in out.documents.items():

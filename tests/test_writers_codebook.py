@@ -1,0 +1,177 @@
+"""The category system as a codebook: REFI .qdc (XSD-valid), CSV, XLSX, Markdown."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import xmlschema
+
+from cryonto.errors import CryontoError
+from cryonto.exporting import export_codebook
+from cryonto.ontology import load_category_system
+from cryonto.writers import SCHEMA_DIR, stable_guid, validate_xml
+from cryonto.writers.codebook import (
+    CSV_COLUMNS,
+    CodebookEntry,
+    codebook_entries,
+    write_codebook,
+)
+
+REFERENCE = Path("/work/shared/reference/refi-qda")
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI = FIXTURES / "ontology" / "mini-crying.ttl"
+NS = {"q": "urn:QDA-XML:codebook:1.0"}
+
+
+def _schema(name: str) -> xmlschema.XMLSchema:
+    """The reference schema when present (so tests do not trust our own copy), else ours."""
+    path = REFERENCE / name if (REFERENCE / name).is_file() else SCHEMA_DIR / name
+    return xmlschema.XMLSchema(str(path))
+
+
+def _codes(path: Path) -> list[ET.Element]:
+    return ET.parse(path).getroot().findall(".//q:Code", NS)
+
+
+def test_packaged_schemas_are_the_reference_ones():
+    for name in ("Codebook.xsd", "Project.xsd"):
+        if (REFERENCE / name).is_file():
+            assert (SCHEMA_DIR / name).read_bytes() == (REFERENCE / name).read_bytes()
+
+
+def test_qdc_is_valid_and_has_33_codes_with_stable_guids(tmp_path):
+    first, second = tmp_path / "a.qdc", tmp_path / "b.qdc"
+    result = export_codebook(first, "qdc")
+    export_codebook(second, "qdc")
+    _schema("Codebook.xsd").validate(str(first))
+    codes = _codes(first)
+    assert len(codes) == 33
+    assert result.counts_out.codes == 33 == result.counts_in.codes
+    guids = [c.get("guid") for c in codes]
+    assert len(set(guids)) == 33
+    assert guids == [c.get("guid") for c in _codes(second)]
+    assert first.read_bytes() == second.read_bytes()
+    # the GUID is uuid5 of the concept IRI, so any tool can recompute it
+    system = load_category_system()
+    protest = system.find("A1.1")
+    by_name = {c.get("name"): c for c in codes}
+    assert by_name["A1.1 Protest crying"].get("guid") == str(
+        uuid.uuid5(uuid.NAMESPACE_URL, protest.iri)).upper()
+
+
+def test_qdc_hierarchy_codability_descriptions_and_colours(tmp_path):
+    out = tmp_path / "cb.qdc"
+    export_codebook(out, "qdc")
+    root = ET.parse(out).getroot()
+    top = root.findall("q:Codes/q:Code", NS)
+    assert [c.get("name") for c in top] == ["A Assumptions", "I Interventions"]
+    assert all(c.get("isCodable") == "false" for c in top)
+    nested = [c for c in root.findall(".//q:Code", NS) if c not in top]
+    assert len(nested) == 31 and all(c.get("isCodable") == "true" for c in nested)
+    a1 = next(c for c in top[0].findall("q:Code", NS) if c.get("name").startswith("A1 "))
+    assert [c.get("name").split()[0] for c in a1.findall("q:Code", NS)] == [
+        "A1.1", "A1.2", "A1.3", "A1.4"]
+    # subcategories share their main category's colour; main categories differ
+    assert {c.get("color") for c in a1.findall("q:Code", NS)} == {a1.get("color")}
+    mains = [c for d in top for c in d.findall("q:Code", NS)]
+    assert len(mains) == 6 and len({c.get("color") for c in mains}) == 6
+    system = load_category_system()
+    protest = a1.find("q:Code", NS)
+    assert protest.find("q:Description", NS).text == system.find("A1.1").definition
+
+
+def test_qdc_german_labels_keep_guids(tmp_path):
+    en, de = tmp_path / "en.qdc", tmp_path / "de.qdc"
+    export_codebook(en, "qdc", "en")
+    export_codebook(de, "qdc", "de")
+    names = {c.get("guid"): c.get("name") for c in _codes(de)}
+    assert "A1.1 Protestweinen" in names.values()
+    assert {c.get("guid") for c in _codes(en)} == set(names)
+
+
+def test_csv_columns_and_rows(tmp_path):
+    out = tmp_path / "cb.csv"
+    export_codebook(out, "csv")
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert len(rows) == 33
+    by_notation = {r["notation"]: r for r in rows}
+    protest = by_notation["A1.1"]
+    assert protest["name"] == "A1.1 Protest crying"
+    assert protest["parent"] == "A1"
+    assert protest["iri"] == "https://w3id.org/cryonto/ProtestCrying"
+    assert protest["guid"] == stable_guid(protest["iri"])
+    assert protest["definition"].startswith("Form of crying")
+    assert by_notation["A3.2.1"]["parent"] == "A3.2"
+    assert by_notation["A"]["parent"] == "" and by_notation["A"]["codable"] == "false"
+    assert by_notation["I3.3"]["codable"] == "true"
+
+
+def test_xlsx_content(tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "cb.xlsx"
+    result = export_codebook(out)  # format from the suffix
+    assert result.counts_out.codes == 33
+    ws = load_workbook(out).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == CSV_COLUMNS
+    assert len(rows) == 34
+    assert rows[[r[0] for r in rows].index("I2.1")][:3] == ("I2.1", "I2.1 Pause", "I2")
+
+
+def test_markdown_nested_with_definitions_and_examples(tmp_path):
+    out = tmp_path / "cb.md"
+    export_codebook(out, "md")
+    text = out.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0].startswith("# ")
+    assert "- **A Assumptions**: " in text
+    protest = next(line for line in lines if "**A1.1** Protest crying" in line)
+    assert protest.startswith("    - ")  # level 3: two levels of indentation
+    assert "Form of crying" in protest
+    after = lines[lines.index(protest) + 1]
+    assert after.startswith("      > *Example:* ") and "protesting crying" in after
+    assert sum(1 for line in lines if line.lstrip().startswith("- **")) == 33
+
+
+def test_markdown_german(tmp_path):
+    out = tmp_path / "cb.md"
+    export_codebook(out, "md", "de")
+    text = out.read_text(encoding="utf-8")
+    assert "**A1.1** Protestweinen" in text and "*Beispiel:*" in text
+
+
+def test_custom_ontology_file(tmp_path):
+    out = tmp_path / "mini.qdc"
+    result = export_codebook(out, "qdc", ontology=MINI)
+    assert result.counts_out.codes == 10 == len(_codes(out))
+
+
+def test_invalid_codebook_is_refused_and_nothing_written(tmp_path):
+    entries = codebook_entries(load_category_system(MINI))
+    bad = [*entries[:-1], CodebookEntry(**{**entries[-1].__dict__, "color": "red"})]
+    out = tmp_path / "bad.qdc"
+    with pytest.raises(CryontoError, match=r"not valid against Codebook\.xsd"):
+        write_codebook(bad, out, "qdc")
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_validate_xml_rejects_wrong_namespace():
+    data = b'<CodeBook xmlns="urn:QDA-XML:codebook:0:4"><Codes/></CodeBook>'
+    with pytest.raises(CryontoError):
+        validate_xml(data, "Codebook.xsd")
+
+
+def test_unknown_format_and_language(tmp_path):
+    entries = codebook_entries(load_category_system(MINI))
+    with pytest.raises(CryontoError):
+        write_codebook(entries, tmp_path / "x.pdf", "pdf")
+    with pytest.raises(CryontoError):
+        codebook_entries(load_category_system(MINI), "fr")
