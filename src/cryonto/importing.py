@@ -19,10 +19,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from cryonto.atomic import atomic_write
 from cryonto.errors import CryontoError
 from cryonto.model import CodedDataset, Counts, from_store
 from cryonto.readers.common import COUNT_FIELDS, Adjustment, Categories, expected_out
 from cryonto.readers.xmlsafe import ZipLimits
+from cryonto.vocab import PREFIXES
 
 FORMATS = ("csv", "maxqda", "refi")
 
@@ -97,6 +99,7 @@ def import_file(fmt: str, path: Path | str, study: str | None = None,
     if counts_out != expected:
         raise CryontoError("counts do not add up, nothing written: "
                            + _difference(expected, counts_out, "expected", "built"), str(path))
+    _fix_iris(read.dataset)
     unmapped = [code.key for code in read.dataset.unmapped_codes()]
     return ImportResult(
         dataset=read.dataset, counts_in=read.counts_in, counts_out=counts_out,
@@ -121,7 +124,7 @@ def import_to_turtle(fmt: str, path: Path | str, output: Path | str, study: str 
                                     dir=output.parent)
     os.close(fd)
     try:
-        result.dataset.write_turtle(tmp_name)
+        _write_turtle(result.dataset, tmp_name)
         result.counts_written = _recount(tmp_name, result.dataset.base_iri)
         if result.counts_written != result.counts_out:
             raise CryontoError("the Turtle written does not hold what was imported, nothing "
@@ -134,6 +137,32 @@ def import_to_turtle(fmt: str, path: Path | str, output: Path | str, study: str 
             os.unlink(tmp_name)
     result.output = str(output)
     return result
+
+
+def _fix_iris(ds: CodedDataset) -> None:
+    """Derive every IRI once (the model would re-slug the key at every reference)."""
+    ds.base = ds.base_iri
+    for code in ds.codes.values():
+        if code.category is None and code.iri is None:
+            code.iri = ds.iri("code", code.key)
+    for doc in ds.documents.values():
+        doc.iri = doc.iri or ds.iri("document", doc.key)
+    for coder in ds.coders.values():
+        coder.iri = coder.iri or ds.iri("coder", coder.key)
+    for seg in ds.segments:
+        seg.iri = seg.iri or ds.iri("segment", seg.id)
+
+
+def _write_turtle(ds: CodedDataset, path: str) -> None:
+    """Stream the dataset's triples to Turtle (no intermediate store), atomically."""
+    prefixes = {k: v for k, v in PREFIXES.items()
+                if k in ("cry", "skos", "rdfs", "xsd", "dcterms", "prov", "oa")}
+    base = ds.base_iri
+    prefixes.update({"study": base, "doc": base + "document/", "code": base + "code/",
+                     "coder": base + "coder/", "seg": base + "segment/"})
+    with atomic_write(path, "wb") as handle:
+        ox.serialize((quad.triple for quad in ds.to_quads()), output=handle,
+                     format=ox.RdfFormat.TURTLE, prefixes=prefixes)
 
 
 def _recount(turtle: str, study_iri: str) -> Counts:
