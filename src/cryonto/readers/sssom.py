@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def read_mapping(path: Path | str) -> MappingTable:
             first_data = i + 1
         else:
             break
-    curie_map = _curie_map(meta)
+    curie_map = _curie_map(textwrap.dedent("\n".join(meta)).splitlines())
     body = "\n".join(lines[first_data:])
     reader = csv.reader(io.StringIO(body, newline=""), delimiter="\t")
     header = next(reader, None)
