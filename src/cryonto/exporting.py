@@ -21,6 +21,7 @@ from cryonto.atomic import atomic_write, write_text
 from cryonto.errors import CryontoError
 from cryonto.model import CodedDataset, Counts, from_store
 from cryonto.store import GraphStore
+from cryonto.writers import Adjustment, adjusted
 
 SALT_ENV = "CRYONTO_SALT"
 CODEBOOK_FORMATS = ("qdc", "csv", "xlsx", "md")
@@ -29,10 +30,19 @@ CODEBOOK_FORMATS = ("qdc", "csv", "xlsx", "md")
 @dataclass
 class ExportResult:
     path: Path
-    counts_in: Counts
-    counts_out: Counts
+    counts_in: Counts  # what the input holds
+    counts_out: Counts  # re-counted from the content written
     notes: list[str] = field(default_factory=list)
     random_salt: bool = False  # pseudonyms from a salt kept nowhere
+    #: deliberate differences (what the format cannot carry); in + these == out
+    adjustments: list[Adjustment] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"output": str(self.path), "counts_in": self.counts_in.as_dict(),
+                "adjustments": [{"field": a.field, "delta": a.delta, "reason": a.reason}
+                                for a in self.adjustments],
+                "counts_out": self.counts_out.as_dict(), "notes": self.notes,
+                "random_salt": self.random_salt}
 
 
 def _check_counts(expected: Counts, written: Counts, what: str) -> None:
@@ -103,9 +113,10 @@ def export_refi(paths: Sequence[Path | str], out: Path | str,
     datasets = load_datasets(paths)
     project = build_project(datasets, _categories(), name=name)
     counts_in = _sum_counts(datasets)
-    _check_counts(counts_in, project.counts, "refi export")
+    _check_counts(adjusted(counts_in, project.adjustments), project.counts, "refi export")
     write_qdpx(project, out)
-    return ExportResult(Path(out), counts_in, project.counts, project.notes)
+    return ExportResult(Path(out), counts_in, project.counts, project.notes,
+                        adjustments=project.adjustments)
 
 
 def _pseudonymizer(salt: str | None):
@@ -130,14 +141,15 @@ def export_csv(paths: Sequence[Path | str], out: Path | str, redact: bool = Fals
     table = csv_writer.build_rows(datasets, _categories())
     text = table.text()
     written = csv_writer.count_csv(text)
-    _check_counts(table.expected, written, "csv export")
+    _check_counts(adjusted(counts_in, table.adjustments), written, "csv export")
     write_text(out, text)
     notes = list(table.notes)
     if redact:
         notes.append("redacted: segment text and memos removed; participant ids, document "
                      "names and segment ids replaced by pseudonyms")
     return ExportResult(Path(out), counts_in, written, notes,
-                        random_salt=bool(pseudonym and pseudonym.random))
+                        random_salt=bool(pseudonym and pseudonym.random),
+                        adjustments=table.adjustments)
 
 
 def export_turtle(paths: Sequence[Path | str], out: Path | str, redact: bool = False,
@@ -173,8 +185,7 @@ def export_turtle(paths: Sequence[Path | str], out: Path | str, redact: bool = F
     check.load(data, format=ox.RdfFormat.TURTLE)
     written = _sum_counts(from_store(check))
     _check_counts(expected, written, "turtle export")
-    if counts_in != written:  # redaction keeps every count
-        _check_counts(counts_in, written, "turtle export")
+    _check_counts(counts_in, written, "turtle export")  # redaction keeps every count
     with atomic_write(out, "wb") as handle:
         handle.write(data)
     notes = []

@@ -22,6 +22,8 @@ def _report(result: ExportResult, fields: tuple[str, ...] = _COUNT_FIELDS) -> No
         return f"{label} " + "  ".join(f"{f} {values[f]}" for f in fields)
 
     click.echo(line("in: ", result.counts_in))
+    for adj in result.adjustments:
+        click.echo(f"  {adj.field} {adj.delta:+d}: {adj.reason}")
     click.echo(line("out:", result.counts_out))
     for note in result.notes:
         click.echo(f"note: {note}")

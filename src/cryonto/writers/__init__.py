@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +24,25 @@ PROJECT_NS = "urn:QDA-XML:project:1.0"
 
 _GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                    r"[0-9a-fA-F]{12}\}?$")
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A deliberate, reported difference between the counts in and the counts written."""
+
+    field: str  # documents, codes, segments, codings or coders
+    delta: int  # negative: fewer out than in
+    reason: str
+
+
+def adjusted(counts, adjustments):
+    """Counts in plus every adjustment: what the written file must hold."""
+    from cryonto.model import Counts
+
+    values = counts.as_dict()
+    for adj in adjustments:
+        values[adj.field] += adj.delta
+    return Counts(**values)
 
 
 def stable_guid(iri: str) -> str:
@@ -61,4 +81,5 @@ def validate_xml(data: bytes, schema: str, what: str = "output") -> None:
         raise CryontoError(f"the {what} could not be checked against {schema}: {error}") from None
 
 
-__all__ = ["CODEBOOK_NS", "PROJECT_NS", "SCHEMA_DIR", "is_guid", "stable_guid", "validate_xml"]
+__all__ = ["CODEBOOK_NS", "PROJECT_NS", "SCHEMA_DIR", "Adjustment", "adjusted", "is_guid",
+           "stable_guid", "validate_xml"]

@@ -198,10 +198,8 @@ def markdown_text(entries: Sequence[CodebookEntry], lang: str = "en") -> str:
     lines = [f"# {title}", "", intro, ""]
     for e in entries:
         indent = "  " * (e.level - 1)
-        if not e.codable or not e.notation:
-            name = f"**{e.name}**"
-        else:
-            name = f"**{e.notation}** {e.label}"
+        grouping = not e.codable or not e.notation
+        name = f"**{e.name}**" if grouping else f"**{e.notation}** {e.label}"
         text = f"{indent}- {name}"
         if e.definition:
             text += f": {_one_line(e.definition)}"

@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 
 from cryonto.errors import CryontoError
 from cryonto.model import Code, CodedDataset, Counts
+from cryonto.writers import Adjustment
 
+CODE_SEPARATOR = ";"  # the importer splits the code column on it
 COLUMNS = ("document", "code", "start", "end", "coder", "text", "segment_id", "participant",
            "orientation", "memo", "created")
 
@@ -38,7 +40,7 @@ PSEUDONYM_DIGITS = 12
 @dataclass
 class CsvTable:
     rows: list[list[str]]
-    expected: Counts  # what the rows must hold, derived from the datasets
+    adjustments: list[Adjustment] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def text(self) -> str:
@@ -108,18 +110,28 @@ def _path(ds: CodedDataset, code: Code) -> str:
 
 
 def build_rows(datasets: Sequence[CodedDataset], categories=None) -> CsvTable:
-    """CSV rows for the datasets, with the counts they must hold and notes on what a CSV
-    cannot carry (codes, documents and coders no segment uses)."""
+    """CSV rows for the datasets, and an adjustment for everything a CSV cannot carry.
+
+    A CSV row is a coding with character positions, so segments without them
+    (media selections, MAXQDA paragraph numbers), and codes, documents and
+    coders that no written segment uses, are not in it; each is reported.
+    """
     rows: list[list[str]] = []
-    notes: list[str] = []
+    adjustments: list[Adjustment] = []
     doc_names: dict[str, str] = {}  # name -> study, to catch clashes across studies
     segment_ids: set[str] = set()
-    exp_docs: set[tuple[int, str]] = set()
-    exp_codes: set[str] = set()
-    exp_coders: set[str] = set()
-    exp_codings = 0
-    for i, ds in enumerate(datasets):
+    labels_per_study: list[set[str]] = []
+    coders_per_study: list[set[str]] = []
+    for ds in datasets:
         labels = code_labels(ds, categories)
+        for label in labels.values():
+            if CODE_SEPARATOR in label:
+                raise CryontoError(f"code {label!r} contains {CODE_SEPARATOR!r}, which the CSV "
+                                   "uses between codes; rename it (or export refi/turtle)")
+        used_docs: set[str] = set()
+        used_codes: set[str] = set()
+        used_coders: set[str] = set()
+        dropped_segments = dropped_codings = 0
         for seg in ds.segments:
             doc = ds.documents.get(seg.document)
             if doc is None:
@@ -133,40 +145,48 @@ def build_rows(datasets: Sequence[CodedDataset], categories=None) -> CsvTable:
                 raise CryontoError(f"segment id {seg.id!r} occurs twice; export the studies "
                                    "to separate CSV files")
             segment_ids.add(seg.id)
-            if not seg.codes:
-                raise CryontoError(f"segment {seg.id!r} has no code; the CSV has one row per "
-                                   "coding and cannot carry it (export refi or turtle)")
+            if seg.start is None or seg.end is None or seg.start >= seg.end or not seg.codes:
+                dropped_segments += 1
+                dropped_codings += len(seg.codes)
+                continue
             coder = ds.coders[seg.coder].name if seg.coder and seg.coder in ds.coders else (
                 seg.coder or "")
-            if seg.start is None and seg.start_paragraph is not None:
-                notes.append(f"segment {seg.id}: paragraph numbers only; the CSV carries "
-                             "character positions, so start/end are left empty")
-            exp_docs.add((i, doc.name))
-            if coder:
-                exp_coders.add(coder)
+            used_docs.add(seg.document)
+            if seg.coder:
+                used_coders.add(coder)
             for key in seg.codes:
-                exp_codes.add(labels[key])
-                exp_codings += 1
+                used_codes.add(labels[key])
                 rows.append([
                     doc.name, labels[key], _int(seg.start), _int(seg.end), coder,
                     seg.text or "", seg.id, doc.participant or "", doc.orientation or "",
                     seg.memo or "", seg.created or "",
                 ])
-        unused = len(ds.codes) - len({k for s in ds.segments for k in s.codes})
-        if unused:
-            notes.append(f"{unused} code(s) of {ds.study} are used by no segment; a CSV "
-                         "carries only codes in use (export refi or turtle keeps the codebook)")
-        empty_docs = len(ds.documents) - len({s.document for s in ds.segments})
-        if empty_docs:
-            notes.append(f"{empty_docs} document(s) of {ds.study} have no segment and are not "
-                         "in the CSV")
-        idle = len(ds.coders) - len({s.coder for s in ds.segments if s.coder})
-        if idle:
-            notes.append(f"{idle} coder(s) of {ds.study} coded no segment and are not in the "
-                         "CSV")
-    expected = Counts(documents=len(exp_docs), codes=len(exp_codes), segments=len(segment_ids),
-                      codings=exp_codings, coders=len(exp_coders))
-    return CsvTable(rows, expected, list(dict.fromkeys(notes)))
+        labels_per_study.append(used_codes)
+        coders_per_study.append(used_coders)
+        study = f" ({ds.study})" if len(datasets) > 1 else ""
+
+        def adjust(name: str, delta: int, reason: str, study: str = study) -> None:
+            if delta:
+                adjustments.append(Adjustment(name, delta, reason + study))
+
+        adjust("segments", -dropped_segments,
+               f"{dropped_segments} segment(s) without character positions (media or MAXQDA "
+               "paragraph numbers) or without a code: a CSV row needs start < end and a code")
+        adjust("codings", -dropped_codings, f"{dropped_codings} coding(s) of those segments")
+        adjust("documents", len(used_docs) - len(ds.documents),
+               f"{len(ds.documents) - len(used_docs)} document(s) with no segment in the CSV")
+        adjust("codes", len(used_codes) - len(ds.codes),
+               f"{len(ds.codes) - len(used_codes)} code(s) no written segment uses (a CSV "
+               "carries only codes in use; export refi or turtle keeps the codebook)")
+        adjust("coders", len(used_coders) - len(ds.coders),
+               f"{len(ds.coders) - len(used_coders)} coder(s) of no written segment")
+    if len(datasets) > 1:
+        for name, per_study in (("codes", labels_per_study), ("coders", coders_per_study)):
+            shared = sum(len(s) for s in per_study) - len(set().union(*per_study))
+            if shared:
+                adjustments.append(Adjustment(name, -shared, f"{shared} {name} in several "
+                                              "studies, one value in the CSV"))
+    return CsvTable(rows, adjustments)
 
 
 def count_csv(text: str) -> Counts:

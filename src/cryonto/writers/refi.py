@@ -11,13 +11,17 @@ anything is written) and one `sources/<guid>.txt` per transcript. Decisions
   isCodable; cryonto categories that segments are coded with directly are
   added at the top level as "A1.1 Protest crying". SKOS mappings of study
   codes onto categories become one `Set` per category ("cryonto A1.1 …").
-* Text: the transcript text when the data carries it. When it does not, the
-  source file holds spaces with each known segment text at its own position
-  (the TextSource's Description says so): positions and quotes stay true,
-  and nothing else is invented.
+* Text: the transcript text when the data carries it. When it does not but
+  every positioned segment has its text, the source file holds spaces with
+  each segment text at its own position; otherwise the TextSource has no text
+  file (the Description says which). Nothing is invented that a re-import
+  would take for segment text.
 * Segments: one PlainTextSelection (code points, end exclusive) per segment,
   one Coding per code, memo as the selection's Description, coder as
-  creatingUser, created as creationDateTime.
+  creatingUser, created as creationDateTime, the segment text (when known) as
+  the selection name, as ATLAS.ti does. Segments without character positions
+  (picture/PDF/audio/video areas; MAXQDA paragraph numbers without the text)
+  become codings of the whole source, one per code.
 """
 
 from __future__ import annotations
@@ -35,13 +39,16 @@ from cryonto import __version__
 from cryonto.atomic import atomic_write
 from cryonto.errors import CryontoError
 from cryonto.model import CodedDataset, Counts, Document, Segment
-from cryonto.writers import PROJECT_NS, is_guid, stable_guid, validate_xml
+from cryonto.writers import PROJECT_NS, Adjustment, is_guid, stable_guid, validate_xml
 
 PROJECT_FILE = "project.qde"
 SOURCES_DIR = "sources"
-UNKNOWN_TEXT_NOTE = (
+SNIPPETS_NOTE = (
     "cryonto: the transcript text was not part of the exported data. This source holds "
-    "spaces, with each coded passage whose text was known placed at its own position.")
+    "spaces, with each coded passage placed at its own position.")
+NO_TEXT_NOTE = (
+    "cryonto: the transcript text was not part of the exported data, nor the text of every "
+    "coded passage; positions are as coded, the selection names hold the passages known.")
 
 _Q = f"{{{PROJECT_NS}}}"
 
@@ -54,6 +61,7 @@ class RefiProject:
     sources: dict[str, str]  # zip member name -> text
     counts: Counts  # counted in the XML written
     notes: list[str] = field(default_factory=list)
+    adjustments: list[Adjustment] = field(default_factory=list)
 
 
 class _Guids:
@@ -158,6 +166,8 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
     # -- sources ----------------------------------------------------------------
     sources_xml = ET.Element(_Q + "Sources")
     texts: dict[str, str] = {}
+    wholes = split = uncodable = lost_text = 0
+    modes = {"snippets": 0, "none": 0}
     for i, ds in enumerate(datasets):
         by_doc: dict[str, list[Segment]] = {key: [] for key in ds.documents}
         for seg in ds.segments:
@@ -168,50 +178,87 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
         for key, doc in ds.documents.items():
             doc_guid = guids.get(doc.guid, ds.document_iri(key))
             segments = by_doc[key]
-            text, known = _source_text(doc, segments)
-            if not known:
-                notes.append(f"{doc.name}: transcript text unknown; the source holds the "
-                             "known segment texts at their positions, spaces elsewhere")
-            member = f"{SOURCES_DIR}/{doc_guid}.txt"
-            texts[member] = text
-            source = ET.SubElement(sources_xml, _Q + "TextSource", {
-                "guid": doc_guid, "name": doc.name,
-                "plainTextPath": f"internal://{doc_guid}.txt"})
-            if not known:
-                ET.SubElement(source, _Q + "Description").text = UNKNOWN_TEXT_NOTE
+            text, mode = _source_text(doc, segments)
+            attrs = {"guid": doc_guid, "name": doc.name}
+            if text is not None:
+                member = f"{SOURCES_DIR}/{doc_guid}.txt"
+                texts[member] = text
+                attrs["plainTextPath"] = f"internal://{doc_guid}.txt"
+            source = ET.SubElement(sources_xml, _Q + "TextSource", attrs)
+            if mode != "full":
+                modes[mode] += 1
+                note = SNIPPETS_NOTE if mode == "snippets" else NO_TEXT_NOTE
+                if doc.path and not doc.path.lower().endswith(".txt"):
+                    note += f" Original source: {doc.path}"
+                ET.SubElement(source, _Q + "Description").text = note
+            whole: list[Segment] = []
             for seg in segments:
-                start, end = _positions(seg, doc, text, known)
+                span = _positions(seg, doc, text, mode == "full")
+                if span is None:
+                    whole.append(seg)
+                    continue
                 seg_iri = ds.segment_iri(seg)
                 attrs = {"guid": guids.get(seg.guid, seg_iri),
-                         "startPosition": str(start), "endPosition": str(end)}
+                         "startPosition": str(span[0]), "endPosition": str(span[1])}
                 if seg.text:
                     attrs["name"] = seg.text
-                user = user_guid.get((i, seg.coder)) if seg.coder else None
-                if user:
-                    attrs["creatingUser"] = user
-                created = _datetime(seg.created)
-                if seg.created and created is None:
-                    notes.append(f"segment {seg.id}: created {seg.created!r} is not an "
-                                 "xsd:dateTime; left out")
-                if created:
-                    attrs["creationDateTime"] = created
+                user, created = _who_when(seg, user_guid.get((i, seg.coder)), notes)
+                attrs.update(user)
+                attrs.update(created)
                 selection = ET.SubElement(source, _Q + "PlainTextSelection", attrs)
                 if seg.memo:
                     ET.SubElement(selection, _Q + "Description").text = seg.memo
                 for code_key in seg.codes:
-                    target = code_guid.get((i, code_key))
-                    if target is None:
-                        raise CryontoError(f"segment {seg.id!r} names an unknown code "
-                                           f"{code_key!r}")
-                    coding_attrs = {"guid": guids.get(None, f"{seg_iri}#coding:{code_key}")}
-                    if user:
-                        coding_attrs["creatingUser"] = user
-                    if created:
-                        coding_attrs["creationDateTime"] = created
-                    coding = ET.SubElement(selection, _Q + "Coding", coding_attrs)
-                    ET.SubElement(coding, _Q + "CodeRef", {"targetGUID": target})
+                    coding = ET.SubElement(selection, _Q + "Coding", {
+                        "guid": guids.get(None, f"{seg_iri}#coding:{code_key}"),
+                        **_coding_attrs(user, created)})
+                    ET.SubElement(coding, _Q + "CodeRef",
+                                  {"targetGUID": _target(code_guid, i, seg, code_key)})
+            # segments without character positions: codings of the whole source
+            for seg in whole:
+                seg_iri = ds.segment_iri(seg)
+                user, created = _who_when(seg, user_guid.get((i, seg.coder)), notes)
+                for n, code_key in enumerate(seg.codes):
+                    own = seg.guid if n == 0 else None
+                    coding = ET.SubElement(source, _Q + "Coding", {
+                        "guid": guids.get(own, seg_iri if n == 0 else
+                                          f"{seg_iri}#coding:{code_key}"),
+                        **_coding_attrs(user, created)})
+                    ET.SubElement(coding, _Q + "CodeRef",
+                                  {"targetGUID": _target(code_guid, i, seg, code_key)})
+            whole_split = sum(len(s.codes) - 1 for s in whole if s.codes)
+            whole_dropped = sum(1 for s in whole if not s.codes)
+            if whole:
+                wholes += len(whole)
+                split += whole_split
+                uncodable += whole_dropped
+                lost_text += sum(1 for s in whole if s.text or s.memo)
     if len(sources_xml):
         root.append(sources_xml)
+    adjustments: list[Adjustment] = []
+    if modes["snippets"]:
+        notes.append(f"{modes['snippets']} document(s) without their transcript text but with "
+                     "the text of every coded passage: each source holds those passages at "
+                     "their positions and spaces elsewhere")
+    if modes["none"]:
+        notes.append(f"{modes['none']} document(s) without their transcript text and without "
+                     "the text of every coded passage: written without a text file (positions "
+                     "as coded; known passages as selection names)")
+    if split:
+        adjustments.append(Adjustment(
+            "segments", split, f"{split} more: segments without character positions (picture, "
+            "audio, video or PDF areas, MAXQDA paragraph numbers without the text) are written "
+            "as codings of the whole source, one per code"))
+    if uncodable:
+        adjustments.append(Adjustment(
+            "segments", -uncodable, f"{uncodable} segment(s) without character positions and "
+            "without a code: nothing to write"))
+    if wholes:
+        notes.append(f"{wholes} segment(s) without character positions written as codings of "
+                     "the whole source")
+    if lost_text:
+        notes.append(f"{lost_text} of them had a text or memo, which a whole-source coding "
+                     "cannot carry")
 
     # -- sets: which study codes map onto which category ------------------------
     if mapped:
@@ -236,7 +283,7 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
     ET.indent(root, space="  ")
     xml = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
     validate_xml(xml, "Project.xsd", "project")
-    return RefiProject(xml, texts, count_project(xml), notes)
+    return RefiProject(xml, texts, count_project(xml), notes, adjustments)
 
 
 def _parents_first(ds: CodedDataset):
@@ -258,48 +305,76 @@ def _parents_first(ds: CodedDataset):
     return order
 
 
-def _source_text(doc: Document, segments: Sequence[Segment]) -> tuple[str, bool]:
-    """The transcript text and whether it is the real one.
+def _source_text(doc: Document, segments: Sequence[Segment]) -> tuple[str | None, str]:
+    """The source text to write and where it comes from: "full", "snippets" or "none".
 
-    Unknown text: spaces (as long as `textLength`, else up to the last segment end),
-    with every segment text placed where it fits and agrees with what is there.
+    full: the transcript text. snippets: the text is unknown but every segment
+    with positions has a text of matching length that agrees where segments
+    overlap; spaces with each segment text at its position (as long as
+    `textLength`, else up to the last segment end), so re-importing gives every
+    segment its text back. none: anything else; no text is written rather than
+    blanks that a reader would take for segment text.
     """
     if doc.text is not None:
-        return doc.text, True
-    ends = [s.end for s in segments if s.end is not None]
-    length = doc.text_length if doc.text_length is not None else max(ends, default=0)
-    length = max(length, max(ends, default=0))
+        return doc.text, "full"
+    positioned = [s for s in segments if s.start is not None and s.end is not None
+                  and s.start < s.end]
+    if not positioned:
+        return None, "none"
+    ends = [s.end for s in positioned]
+    length = max(doc.text_length or 0, *ends)
     chars = [" "] * length
     placed = [False] * length
-    for seg in segments:
-        if seg.text is None or seg.start is None or seg.end is None:
-            continue
-        if seg.end - seg.start != len(seg.text) or seg.start < 0:
-            continue
-        span = range(seg.start, seg.end)
-        if any(placed[j] and chars[j] != seg.text[j - seg.start] for j in span):
-            continue
-        for j in span:
-            chars[j] = seg.text[j - seg.start]
+    for seg in positioned:
+        if seg.text is None or seg.start < 0 or seg.end - seg.start != len(seg.text):
+            return None, "none"
+        for j in range(seg.start, seg.end):
+            char = seg.text[j - seg.start]
+            if placed[j] and chars[j] != char:
+                return None, "none"
+            chars[j] = char
             placed[j] = True
-    return "".join(chars), False
+    return "".join(chars), "snippets"
 
 
-def _positions(seg: Segment, doc: Document, text: str, known: bool) -> tuple[int, int]:
+def _positions(seg: Segment, doc: Document, text: str | None,
+               known: bool) -> tuple[int, int] | None:
+    """The selection's code-point span, or None when it has no usable positions."""
     if seg.start is not None and seg.end is not None:
         start, end = seg.start, seg.end
     elif seg.start_paragraph is not None and known:
         start, end = _paragraph_span(text, seg.start_paragraph,
                                      seg.end_paragraph or seg.start_paragraph)
     else:
-        why = ("only paragraph numbers (MAXQDA Begin/End) and the transcript text is unknown"
-               if seg.start_paragraph is not None else "no character positions")
-        raise CryontoError(f"segment {seg.id!r} in {doc.name!r} has {why}; a REFI-QDA project "
-                           "needs character positions (export csv or turtle instead)")
-    if not 0 <= start <= end <= len(text):
+        return None
+    if start == end:
+        return None  # an empty selection is not a selection QDA tools accept
+    length = len(text) if text is not None else doc.text_length
+    if start < 0 or start > end or (length is not None and end > length):
         raise CryontoError(f"segment {seg.id!r} in {doc.name!r}: positions {start}-{end} lie "
-                           f"outside the transcript (length {len(text)})")
+                           f"outside the transcript (length {length})")
     return start, end
+
+
+def _who_when(seg: Segment, user: str | None,
+              notes: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    created = _datetime(seg.created)
+    if seg.created and created is None:
+        notes.append(f"segment {seg.id}: created {seg.created!r} is not an xsd:dateTime; "
+                     "left out")
+    return ({"creatingUser": user} if user else {},
+            {"creationDateTime": created} if created else {})
+
+
+def _coding_attrs(user: dict[str, str], created: dict[str, str]) -> dict[str, str]:
+    return {**user, **created}
+
+
+def _target(code_guid: dict, i: int, seg: Segment, key: str) -> str:
+    target = code_guid.get((i, key))
+    if target is None:
+        raise CryontoError(f"segment {seg.id!r} names an unknown code {key!r}")
+    return target
 
 
 def _paragraph_span(text: str, first: int, last: int) -> tuple[int, int]:
@@ -343,8 +418,10 @@ def count_project(xml: bytes) -> Counts:
     return Counts(
         documents=len(root.findall(f"{_Q}Sources/{_Q}TextSource")),
         codes=len(root.findall(f"{_Q}CodeBook//{_Q}Code")),
-        segments=len(root.findall(f".//{_Q}PlainTextSelection")),
-        codings=len(root.findall(f".//{_Q}PlainTextSelection/{_Q}Coding")),
+        segments=len(root.findall(f".//{_Q}PlainTextSelection"))
+        + len(root.findall(f"{_Q}Sources/{_Q}TextSource/{_Q}Coding")),
+        codings=len(root.findall(f".//{_Q}PlainTextSelection/{_Q}Coding"))
+        + len(root.findall(f"{_Q}Sources/{_Q}TextSource/{_Q}Coding")),
         coders=len(root.findall(f"{_Q}Users/{_Q}User")),
     )
 
