@@ -70,7 +70,7 @@ def test_members_leaving_the_archive_are_refused(tmp_path, name):
 def test_not_a_zip(tmp_path):
     path = tmp_path / "p.qdpx"
     path.write_text("<Project/>", encoding="utf-8")
-    with pytest.raises(CryontoError, match="cannot open as zip"):
+    with pytest.raises(CryontoError, match="cannot open it as a zip"):
         SafeZip(path)
 
 

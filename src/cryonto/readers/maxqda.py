@@ -70,7 +70,7 @@ _PAGE_POSITION = re.compile(r"^\d+\s*:\s*\d+(\s*[,;]\s*\d+)*$")
 def _rows_xlsx(path: Path, limits: ZipLimits | None) -> tuple[list[list[object]], str]:
     from openpyxl import load_workbook
 
-    with SafeZip(path, limits, kind="MAXQDA .xlsx workbook (.xlsx is a zip)") as archive:
+    with SafeZip(path, limits, kind="MAXQDA .xlsx workbook") as archive:
         archive.check_all()
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)

@@ -95,8 +95,8 @@ class _Reader:
             raise CryontoError("no such file", self.file)
         suffix = self.path.suffix.lower()
         if suffix == ".qdpx" or (suffix not in (".qde", ".qdc", ".xml") and is_zip(self.path)):
-            with SafeZip(self.path, self.limits, kind="REFI-QDA project (.qdpx must be a zip)") \
-                    as archive:
+            kind = "REFI-QDA .qdpx project (a .qdpx must be a zip)"
+            with SafeZip(self.path, self.limits, kind=kind) as archive:
                 self.archive = archive
                 member = self._project_member(archive)
                 self.xml_name = f"{self.file}!{member}"

@@ -81,7 +81,9 @@ def parse_xml(data: bytes, file: str) -> Element:
         line, column = getattr(error, "position", (0, 0))
         reason = re.sub(r":\s*line \d+, column \d+$", "", str(error))
         inside = f" inside {describe(stack[-1])}" if stack else ""
-        raise CryontoError(f"malformed XML ({reason}, column {column}){inside}", file,
+        hint = ("; is the file in the encoding its XML declaration names (UTF-8 if none)?"
+                if "invalid token" in reason else "")
+        raise CryontoError(f"malformed XML ({reason}, column {column}){inside}{hint}", file,
                            f"line {line}") from None
     except (ValueError, LookupError) as error:  # e.g. an unknown declared encoding
         raise CryontoError(f"cannot parse XML: {error}", file) from None
@@ -119,7 +121,7 @@ class SafeZip:
         except FileNotFoundError:
             raise CryontoError("no such file", self.name) from None
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
-            raise CryontoError(f"not a {kind} (cannot open as zip)", self.name) from None
+            raise CryontoError(f"not a {kind}: cannot open it as a zip", self.name) from None
         self.infos = self.zip.infolist()
         for info in self.infos:
             if _unsafe_name(info.filename):
