@@ -154,15 +154,19 @@ def _fix_iris(ds: CodedDataset) -> None:
 
 
 def _write_turtle(ds: CodedDataset, path: str) -> None:
-    """Stream the dataset's triples to Turtle (no intermediate store), atomically."""
+    """Stream the dataset's quads to Turtle (no intermediate store), atomically.
+
+    All quads are in the default graph, for which pyoxigraph's TriG serializer
+    writes plain Turtle (prefixes and triples, no graph blocks); the re-count
+    parses the file as Turtle, so any departure would fail loudly.
+    """
     prefixes = {k: v for k, v in PREFIXES.items()
                 if k in ("cry", "skos", "rdfs", "xsd", "dcterms", "prov", "oa")}
     base = ds.base_iri
     prefixes.update({"study": base, "doc": base + "document/", "code": base + "code/",
                      "coder": base + "coder/", "seg": base + "segment/"})
     with atomic_write(path, "wb") as handle:
-        ox.serialize((quad.triple for quad in ds.to_quads()), output=handle,
-                     format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+        ox.serialize(ds.to_quads(), output=handle, format=ox.RdfFormat.TRIG, prefixes=prefixes)
 
 
 def _recount(turtle: str, study_iri: str) -> Counts:
