@@ -110,3 +110,20 @@ def test_xlsx_that_is_not_a_workbook(tmp_path):
     path.write_text("Dokumentname;Code\n", encoding="utf-8")
     with pytest.raises(CryontoError, match=r"not a MAXQDA \.xlsx workbook"):
         import_file("maxqda", path)
+
+
+def test_xlsx_with_entities_is_refused(tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(FIXTURES / "maxqda-de.xlsx") as source:
+        files = {i.filename: source.read(i) for i in source.infolist()}
+    sheet = next(n for n in files if n.startswith("xl/worksheets/"))
+    files[sheet] = (b'<!DOCTYPE worksheet [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                    + files[sheet])
+    assert b"<!DOCTYPE" in files[sheet]
+    path = tmp_path / "evil.xlsx"
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in files.items():
+            target.writestr(name, data)
+    with pytest.raises(CryontoError, match="refused: the workbook's XML has a DOCTYPE or entities"):
+        import_file("maxqda", path)

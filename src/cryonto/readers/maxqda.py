@@ -18,6 +18,8 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
+
 from cryonto.errors import CryontoError
 from cryonto.model import Code, CodedDataset, Coder, Document, Segment
 from cryonto.readers.common import (
@@ -75,18 +77,28 @@ def _rows_xlsx(path: Path, limits: ZipLimits | None) -> tuple[list[list[object]]
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for broken files
-        raise CryontoError(f"not a readable .xlsx workbook: {str(error).splitlines()[0]}",
-                           str(path)) from None
+        raise _xlsx_error(error, path) from None
     try:
         sheet = workbook.worksheets[0]
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
         title = sheet.title
     except Exception as error:
-        raise CryontoError(f"cannot read the worksheet: {str(error).splitlines()[0]}",
-                           str(path)) from None
+        raise _xlsx_error(error, path) from None
     finally:
         workbook.close()
     return rows, f"xlsx, sheet {title!r}"
+
+
+def _xlsx_error(error: BaseException, path: Path) -> CryontoError:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, DefusedXmlException):
+            return CryontoError("refused: the workbook's XML has a DOCTYPE or entities "
+                                f"({type(seen).__name__})", str(path))
+        seen = seen.__cause__ or seen.__context__
+    lines = str(error).strip().splitlines()
+    reason = lines[0] if lines else type(error).__name__
+    return CryontoError(f"not a readable .xlsx workbook: {reason}", str(path))
 
 
 def _rows_csv(path: Path) -> tuple[list[list[object]], str]:
