@@ -59,26 +59,29 @@ def is_guid(text: str | None) -> bool:
 
 @cache
 def _schema(name: str):
-    import xmlschema
+    from lxml import etree
 
-    return xmlschema.XMLSchema(str(SCHEMA_DIR / name))
+    return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / name)))
 
 
 def validate_xml(data: bytes, schema: str, what: str = "output") -> None:
     """Raise CryontoError with the first violation if `data` is not valid against `schema`.
 
-    `schema` is "Codebook.xsd" or "Project.xsd".
+    `schema` is "Codebook.xsd" or "Project.xsd". libxml2 (lxml) does the
+    checking: a 10^5-segment project validates in seconds, not minutes.
     """
-    import xmlschema
+    from lxml import etree
 
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     try:
-        _schema(schema).validate(data)
-    except xmlschema.XMLSchemaValidationError as error:
-        reason = (error.reason or str(error)).splitlines()[0]
-        path = f" at {error.path}" if getattr(error, "path", None) else ""
-        raise CryontoError(f"the {what} is not valid against {schema}: {reason}{path}") from None
-    except xmlschema.XMLSchemaException as error:  # pragma: no cover - defensive
-        raise CryontoError(f"the {what} could not be checked against {schema}: {error}") from None
+        document = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as error:
+        raise CryontoError(f"the {what} is not well-formed XML: {error}") from None
+    validator = _schema(schema)
+    if not validator.validate(document):
+        error = validator.error_log[0]
+        raise CryontoError(f"the {what} is not valid against {schema}: {error.message} "
+                           f"(line {error.line})")
 
 
 __all__ = ["CODEBOOK_NS", "PROJECT_NS", "SCHEMA_DIR", "Adjustment", "adjusted", "is_guid",
