@@ -251,7 +251,13 @@ def redact(ds: CodedDataset, pseudonym: Pseudonymizer) -> CodedDataset:
     segment id (then a pseudonym with the same extension): the shareable
     profile wants provenance.
     """
-    out = copy.deepcopy(ds)
+    out = copy.copy(ds)  # shallow copies of what changes; codes and coders are shared as is
+    out.documents = {key: copy.copy(doc) for key, doc in ds.documents.items()}
+    out.segments = [copy.copy(seg) for seg in ds.segments]
+    for seg in out.segments:
+        seg.codes = list(seg.codes)
+    out.codes = dict(ds.codes)
+    out.coders = dict(ds.coders)
     sensitive = {d.name for d in ds.documents.values()} | {
         d.participant for d in ds.documents.values() if d.participant} | {
         s.id for s in ds.segments}
