@@ -248,3 +248,23 @@ def test_round_trip_csv_rdf_refi_rdf_keeps_segments_and_texts(tmp_path):
     # categories coded directly come back as study codes mapped exactly onto them
     assert segments(first) == segments(second)
     assert all(s.text for s in second.segments)
+
+
+def test_two_studies_in_one_project(tmp_path):
+    other = CodedDataset(study="Second study")
+    other.documents["T9"] = Document(key="T9", name="T9", text="She cried in protest.")
+    other.codes[CRY + "ProtestCrying"] = Code(key=CRY + "ProtestCrying", name="Protest crying",
+                                              category=CRY + "ProtestCrying")
+    other.coders["Anna"] = Coder(key="Anna", name="Anna")
+    other.segments.append(Segment(id="x1", document="T9", codes=[CRY + "ProtestCrying"],
+                                  start=0, end=21, coder="Anna"))
+    other.write_turtle(tmp_path / "second.ttl")
+    result = export_refi([STUDY, tmp_path / "second.ttl"], tmp_path / "both.qdpx")
+    root, _ = _open(tmp_path / "both.qdpx")
+    _schema().validate(root)
+    # A1.1 is used in both studies: one code, reported; coders stay per study
+    assert result.counts_in.codes == 6 and result.counts_out.codes == 5
+    assert [(a.field, a.delta) for a in result.adjustments] == [("codes", -1)]
+    assert result.counts_out.documents == 3 and result.counts_out.coders == 3
+    guids = [e.get("guid") for e in root.iter() if e.get("guid")]
+    assert len(guids) == len(set(guids))

@@ -119,6 +119,7 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
     code_element: dict[str, ET.Element] = {}
     codes = ET.Element(_Q + "Codes")
     category_guid: dict[str, str] = {}
+    shared_categories = 0
     mapped: dict[str, list[tuple[str, str, str]]] = {}  # category -> (predicate, code name, guid)
     for i, ds in enumerate(datasets):
         for code in _parents_first(ds):
@@ -126,6 +127,7 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
             if code.category is not None:
                 if code.category in category_guid:  # the same category in two datasets
                     code_guid[(i, code.key)] = category_guid[code.category]
+                    shared_categories += 1
                     continue
                 concept = categories.get(code.category) if categories is not None else None
                 label = concept.label("en") if concept is not None else code.name
@@ -236,6 +238,10 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
     if len(sources_xml):
         root.append(sources_xml)
     adjustments: list[Adjustment] = []
+    if shared_categories:
+        adjustments.append(Adjustment(
+            "codes", -shared_categories, f"{shared_categories} cryonto categories coded "
+            "directly in several studies: one code each in the project"))
     if modes["snippets"]:
         notes.append(f"{modes['snippets']} document(s) without their transcript text but with "
                      "the text of every coded passage: each source holds those passages at "
