@@ -21,6 +21,9 @@ from cryonto.errors import CryontoError
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
+#: written by hand, in double quotes as the vendors' own exports have it (ElementTree's
+#: declaration uses single quotes)
+XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
 
 _GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                    r"[0-9a-fA-F]{12}\}?$")
@@ -84,5 +87,5 @@ def validate_xml(data: bytes, schema: str, what: str = "output") -> None:
                            f"(line {error.line})")
 
 
-__all__ = ["CODEBOOK_NS", "PROJECT_NS", "SCHEMA_DIR", "Adjustment", "adjusted", "is_guid",
-           "stable_guid", "validate_xml"]
+__all__ = ["CODEBOOK_NS", "PROJECT_NS", "SCHEMA_DIR", "XML_DECLARATION", "Adjustment",
+           "adjusted", "is_guid", "stable_guid", "validate_xml"]

@@ -29,7 +29,7 @@ from cryonto import __version__
 from cryonto.atomic import write_bytes, write_text
 from cryonto.errors import CryontoError
 from cryonto.ontology import CategorySystem
-from cryonto.writers import CODEBOOK_NS, stable_guid, validate_xml
+from cryonto.writers import CODEBOOK_NS, XML_DECLARATION, stable_guid, validate_xml
 
 FORMATS = ("qdc", "csv", "xlsx", "md")
 LANGS = ("en", "de")
@@ -125,7 +125,7 @@ def qdc_bytes(entries: Sequence[CodebookEntry]) -> bytes:
         element_of[entry.iri] = node
     # a Description must come before the nested Codes: SubElement order above keeps it so
     ET.indent(root, space="  ")
-    data = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    data = XML_DECLARATION + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n"
     validate_xml(data, "Codebook.xsd", "codebook")
     return data
 

@@ -39,7 +39,14 @@ from cryonto import __version__
 from cryonto.atomic import atomic_write
 from cryonto.errors import CryontoError
 from cryonto.model import CodedDataset, Counts, Document, Segment
-from cryonto.writers import PROJECT_NS, Adjustment, is_guid, stable_guid, validate_xml
+from cryonto.writers import (
+    PROJECT_NS,
+    XML_DECLARATION,
+    Adjustment,
+    is_guid,
+    stable_guid,
+    validate_xml,
+)
 
 PROJECT_FILE = "project.qde"
 SOURCES_DIR = "sources"
@@ -287,7 +294,7 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
         ET.SubElement(root, _Q + "Description").text = "\n\n".join(descriptions)
 
     ET.indent(root, space="  ")
-    xml = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    xml = XML_DECLARATION + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n"
     validate_xml(xml, "Project.xsd", "project")
     return RefiProject(xml, texts, count_project(xml), notes, adjustments)
 
