@@ -256,6 +256,16 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None,
                              headers={**SECURITY_HEADERS, **(headers or {})})
 
 
+def default_workers() -> int:
+    """Query threads when not told: twice the CPUs, at least 4, at most 8.
+
+    More threads than CPUs help because a query often waits (on the guard's
+    parser lock, on serialization) and because one long query should not
+    hold up short ones; more than 8 only adds memory.
+    """
+    return max(4, min(8, 2 * (os.cpu_count() or 2)))
+
+
 def create_app(store: GraphStore, *, cors_origins: Collection[str] = (), timeout: float = 30,
                max_results: int = 10_000, workers: int | None = None,
                max_pending: int | None = None,
@@ -266,7 +276,7 @@ def create_app(store: GraphStore, *, cors_origins: Collection[str] = (), timeout
     for any); none by default. `timeout`: seconds a query may take before the
     client gets 503. `max_results`: rows (or triples) sent at most; more are
     cut off and flagged with ``X-Cryonto-Truncated: true``. `workers`: query
-    threads (default min(8, CPUs)). `max_pending`: queries waiting or running
+    threads (default `default_workers()`). `max_pending`: queries waiting or running
     before new ones get 503 (default 16 × workers). `allowed_graphs`: graph
     IRIs a query's FROM may name (default: the store's named graphs).
     """
@@ -274,7 +284,7 @@ def create_app(store: GraphStore, *, cors_origins: Collection[str] = (), timeout
         raise ValueError("timeout must be positive")
     if max_results < 1:
         raise ValueError("max_results must be at least 1")
-    workers = workers or min(8, os.cpu_count() or 2)
+    workers = workers or default_workers()
     endpoint = Endpoint(store, timeout=timeout, max_results=max_results, workers=workers,
                         max_pending=max_pending or 16 * workers, allowed_graphs=allowed_graphs)
     methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]

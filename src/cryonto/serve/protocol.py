@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -174,12 +174,26 @@ def parse_request(method: str, url_query: str, content_type: str | None,
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
 
 
-def check(query: str, allowed_graphs: Collection[str]) -> str:
-    """The query form, after `cryonto.guard` let it through; 400 with its reason otherwise."""
+def check(query: str, allowed_graphs: frozenset[str]) -> str:
+    """The query form, after `cryonto.guard` let it through; 400 with its reason otherwise.
+
+    Verdicts are cached by query text (the guard parses with rdflib, up to
+    ~100 ms for a library query, under one lock): a read-only endpoint sees
+    the same texts again and again, and a text's verdict never changes while
+    the set of graphs is fixed.
+    """
+    verdict, refused = _verdict(query, allowed_graphs)
+    if refused:
+        raise ProtocolError(400, verdict)
+    return verdict
+
+
+@lru_cache(maxsize=2048)
+def _verdict(query: str, allowed_graphs: frozenset[str]) -> tuple[str, bool]:
     try:
-        return check_query(query, allowed_graphs=allowed_graphs)
+        return check_query(query, allowed_graphs=allowed_graphs), False
     except QueryRefused as refused:
-        raise ProtocolError(400, str(refused)) from None
+        return str(refused), True
 
 
 def choose_format(form: str, accept: str | None, format_params: list[str]) -> Format:
