@@ -19,12 +19,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cryonto.atomic import atomic_write
 from cryonto.errors import CryontoError
-from cryonto.model import CodedDataset, Counts, from_store
+from cryonto.model import CodedDataset, Counts, count_store
 from cryonto.readers.common import COUNT_FIELDS, Adjustment, Categories, expected_out
 from cryonto.readers.xmlsafe import ZipLimits
-from cryonto.vocab import PREFIXES
 
 FORMATS = ("csv", "maxqda", "refi")
 
@@ -124,7 +122,7 @@ def import_to_turtle(fmt: str, path: Path | str, output: Path | str, study: str 
                                     dir=output.parent)
     os.close(fd)
     try:
-        _write_turtle(result.dataset, tmp_name)
+        result.dataset.write_turtle(tmp_name)
         result.counts_written = _recount(tmp_name, result.dataset.base_iri)
         if result.counts_written != result.counts_out:
             raise CryontoError("the Turtle written does not hold what was imported, nothing "
@@ -153,30 +151,10 @@ def _fix_iris(ds: CodedDataset) -> None:
         seg.iri = seg.iri or ds.iri("segment", seg.id)
 
 
-def _write_turtle(ds: CodedDataset, path: str) -> None:
-    """Stream the dataset's quads to Turtle (no intermediate store), atomically.
-
-    All quads are in the default graph, for which pyoxigraph's TriG serializer
-    writes plain Turtle (prefixes and triples, no graph blocks); the re-count
-    parses the file as Turtle, so any departure would fail loudly.
-    """
-    prefixes = {k: v for k, v in PREFIXES.items()
-                if k in ("cry", "skos", "rdfs", "xsd", "dcterms", "prov", "oa")}
-    base = ds.base_iri
-    prefixes.update({"study": base, "doc": base + "document/", "code": base + "code/",
-                     "coder": base + "coder/", "seg": base + "segment/"})
-    with atomic_write(path, "wb") as handle:
-        ox.serialize(ds.to_quads(), output=handle, format=ox.RdfFormat.TRIG, prefixes=prefixes)
-
-
 def _recount(turtle: str, study_iri: str) -> Counts:
     store = ox.Store()
     store.bulk_load(path=turtle, format=ox.RdfFormat.TURTLE)
-    datasets = from_store(store, study_iri)
-    if len(datasets) != 1:
-        raise CryontoError(f"the Turtle written holds {len(datasets)} studies, expected 1",
-                           turtle)
-    return datasets[0].counts()
+    return count_store(store, study_iri)
 
 
 def _difference(a: Counts, b: Counts, a_name: str, b_name: str) -> str:
