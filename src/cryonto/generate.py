@@ -405,3 +405,19 @@ def write_study(study: GeneratedStudy, path: Path | str,
 def manifest_path(output: Path | str) -> Path:
     out = Path(output)
     return out.with_name(out.stem + ".errors.json")
+
+
+def write_csv(study: GeneratedStudy, path: Path | str) -> int:
+    """The study as the generic CSV (the exporter's writer); returns the number of rows.
+
+    The CSV carries what the dataset holds, including errors injected into it
+    (offsets, coders, dates); quad-level errors (unknown code, missing document,
+    no code, wrong motivation) and paragraph-only segments are not in it.
+    """
+    from cryonto.atomic import write_text
+    from cryonto.ontology import load_category_system
+    from cryonto.writers.csv import build_rows
+
+    table = build_rows([study.dataset], load_category_system())
+    write_text(path, table.text())
+    return len(table.rows)

@@ -187,7 +187,7 @@ class ValidationReport:
                 detail = []
                 if r.path:
                     detail.append(_short_path(r.path))
-                if r.value is not None and (str(r.value) != str(r.focus) or not r.path):
+                if r.value is not None and _plain(r.value) not in (_plain(r.focus), loc.node):
                     detail.append(f"value {_short(r.value)}")
                 if _plain(r.focus) != loc.node:
                     detail.append(f"at {_short(r.focus)}")
@@ -260,7 +260,7 @@ class ValidationReport:
     def to_turtle(self) -> str:
         prefixes = {"sh": SH, "xsd": XSD, "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
                     "crysh": "https://w3id.org/cryonto/shapes/", "oa": "http://www.w3.org/ns/oa#",
-                    "cry": "https://w3id.org/cryonto/", "dcterms": "http://purl.org/dc/terms/"}
+                    "dcterms": "http://purl.org/dc/terms/"}
         data = self.to_graph().dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(),
                                     prefixes=prefixes)
         return data.decode("utf-8")
