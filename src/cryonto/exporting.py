@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from cryonto.atomic import atomic_write, write_text
 from cryonto.errors import CryontoError
-from cryonto.model import CodedDataset, Counts, from_store
+from cryonto.model import CodedDataset, Counts, count_store, from_store
 from cryonto.store import GraphStore
 from cryonto.writers import Adjustment, adjusted
 
@@ -183,7 +183,9 @@ def export_turtle(paths: Sequence[Path | str], out: Path | str, redact: bool = F
                       prefixes=prefixes)
     check = ox.Store()
     check.load(data, format=ox.RdfFormat.TURTLE)
-    written = _sum_counts(from_store(check))
+    per_study = [count_store(check, ds.base_iri) for ds in datasets]
+    written = Counts(*(sum(getattr(c, f) for c in per_study)
+                       for f in ("documents", "codes", "segments", "codings", "coders")))
     _check_counts(expected, written, "turtle export")
     _check_counts(counts_in, written, "turtle export")  # redaction keeps every count
     with atomic_write(out, "wb") as handle:
