@@ -8,6 +8,7 @@ The Python API mirrors the CLI, one function per command::
     system = cryonto.load_category_system()          # cryonto categories / show
     report = cryonto.run_checks()                    # cryonto check
     result = cryonto.import_file("csv", "coded.csv") # cryonto import
+    cryonto.export_csv(["study.ttl"], "shareable.csv", redact=True)  # cryonto export
     report = cryonto.validate(["study.ttl"])          # cryonto validate
     rows = cryonto.run_query("segments-per-category", data=["study.ttl"])  # cryonto query
 
@@ -29,6 +30,11 @@ _API = {
     "load_category_system": "cryonto.ontology",
     "run_checks": "cryonto.check",
     "import_file": "cryonto.importing",
+    "import_to_turtle": "cryonto.importing",
+    "export_codebook": "cryonto.exporting",
+    "export_refi": "cryonto.exporting",
+    "export_csv": "cryonto.exporting",
+    "export_turtle": "cryonto.exporting",
     "validate": "cryonto.validate",
     "generate_study": "cryonto.generate",
     "list_queries": "cryonto.queries",
