@@ -13,6 +13,8 @@ segment carries which error.
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 import random
 from collections.abc import Iterator
@@ -165,9 +167,12 @@ class GeneratedStudy:
                                   for iri in self.unmapped_codes],
         }
 
-    def quads(self) -> Iterator[ox.Quad]:
-        """The dataset's quads with the quad-level errors applied (no graph is built)."""
+    def ntriples(self) -> Iterator[str]:
+        """The dataset's N-Triples lines with the quad-level errors applied (no graph built)."""
         return _apply_edits(self.dataset, self._edits)
+
+    def quads(self) -> Iterator[ox.Quad]:
+        return ox.parse(_Lines(self.ntriples()), format=ox.RdfFormat.N_TRIPLES)
 
 
 def generate_study(segments: int, documents: int | None = None, coders: int = 3,
@@ -341,42 +346,65 @@ def _inject(study: GeneratedStudy, count: int, rng: random.Random, paragraph_doc
 
 
 _OA = str(OA)
-_HAS_BODY = ox.NamedNode(_OA + "hasBody")
-_HAS_SOURCE = ox.NamedNode(_OA + "hasSource")
-_MOTIVATED_BY = ox.NamedNode(_OA + "motivatedBy")
-_COMMENTING = ox.NamedNode(_OA + "commenting")
-_NNI = ox.NamedNode("http://www.w3.org/2001/XMLSchema#nonNegativeInteger")
-_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_HAS_BODY = f"<{_OA}hasBody>"
+_HAS_SOURCE = f"<{_OA}hasSource>"
+_MOTIVATED_BY = f"<{_OA}motivatedBy>"
+_NNI = f"^^<{_XSD}nonNegativeInteger>"
+_INTEGER = f"^^<{_XSD}integer>"
 
 
-def _apply_edits(ds: CodedDataset, edits: dict[str, str]) -> Iterator[ox.Quad]:
-    targets = {iri + "/target": kind for iri, kind in edits.items()}
+def _apply_edits(ds: CodedDataset, edits: dict[str, str]) -> Iterator[str]:
+    """The dataset's N-Triples lines with the quad-level errors applied."""
+    subjects = {f"<{iri}>": kind for iri, kind in edits.items()}
+    subjects.update({f"<{iri}/target>": kind for iri, kind in edits.items()
+                     if kind == "missing_document"})
     undeclared = ds.base_iri + "code/undeclared-"
-    for quad in ds.to_quads():
-        obj = quad.object
-        if isinstance(obj, ox.Literal) and obj.datatype == _NNI:
+    done: set[str] = set()
+    for line in ds.to_ntriples():
+        if _NNI in line:
             # what a store makes of it anyway (pyoxigraph canonicalises integer subtypes)
-            quad = ox.Quad(quad.subject, quad.predicate, ox.Literal(obj.value, datatype=_INTEGER),
-                           quad.graph_name)
-        if edits:
-            subject = quad.subject.value
-            kind = edits.get(subject)
+            line = line.replace(_NNI, _INTEGER)
+        if subjects:
+            subject, predicate, _rest = line.split(" ", 2)
+            kind = subjects.get(subject)
             if kind is not None:
-                if kind == "unknown_code" and quad.predicate == _HAS_BODY:
-                    yield quad
-                    yield ox.Quad(quad.subject, _HAS_BODY,
-                                  ox.NamedNode(undeclared + subject.rsplit("/", 1)[-1]),
-                                  quad.graph_name)
-                    edits = {k: v for k, v in edits.items() if k != subject}  # once
+                if kind == "unknown_code" and predicate == _HAS_BODY and subject not in done:
+                    done.add(subject)
+                    yield line
+                    name = subject[1:-1].rsplit("/", 1)[-1]
+                    yield f"{subject} {_HAS_BODY} <{undeclared}{name}> .\n"
                     continue
-                if kind == "no_code" and quad.predicate == _HAS_BODY:
+                if kind == "no_code" and predicate == _HAS_BODY:
                     continue
-                if kind == "wrong_motivation" and quad.predicate == _MOTIVATED_BY:
-                    yield ox.Quad(quad.subject, _MOTIVATED_BY, _COMMENTING, quad.graph_name)
+                if kind == "wrong_motivation" and predicate == _MOTIVATED_BY:
+                    yield f"{subject} {_MOTIVATED_BY} <{_OA}commenting> .\n"
                     continue
-            elif targets.get(subject) == "missing_document" and quad.predicate == _HAS_SOURCE:
-                continue
-        yield quad
+                if kind == "missing_document" and predicate == _HAS_SOURCE:
+                    continue
+        yield line
+
+
+class _Lines(io.RawIOBase):
+    """A binary stream over generated lines, so pyoxigraph's parser pulls them lazily."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:  # type: ignore[override]
+        while len(self._buffer) < len(target):
+            chunk = "".join(itertools.islice(self._lines, 4096))
+            if not chunk:
+                break
+            self._buffer += chunk.encode("utf-8")
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size
 
 
 def _prefixes(ds: CodedDataset) -> dict[str, str]:
@@ -392,9 +420,9 @@ def _prefixes(ds: CodedDataset) -> dict[str, str]:
 def write_study(study: GeneratedStudy, path: Path | str,
                 manifest: Path | str | None = None) -> None:
     """Stream the study as Turtle (atomically) and, if asked, its error manifest as JSON."""
-    triples = (q.triple for q in study.quads())
     with atomic_write(path, "wb") as handle:
-        ox.serialize(triples, handle, format=ox.RdfFormat.TURTLE,
+        # default-graph quads as TriG are plain Turtle (as model.write_turtle does)
+        ox.serialize(study.quads(), handle, format=ox.RdfFormat.TRIG,
                      prefixes=_prefixes(study.dataset))
     if manifest is not None:
         with atomic_write(manifest, "w", encoding="utf-8") as handle:
