@@ -1,0 +1,251 @@
+"""`cryonto validate`: exit codes, --strict, report formats, where results come from,
+and the compiled engine against plain pySHACL (including the pySHACL fallback)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from click.testing import CliRunner
+from test_shapes import CRY, DCT, OA, doc, drop, good_dataset, lit, put, seg, store_of, write
+
+from cryonto.cli import main
+from cryonto.validate import compile_shapes, load_shapes, profile_files, validate
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "paper-quotes.ttl"
+SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def bad_file(tmp_path) -> Path:
+    """Two violations (start after end; no coder) and one warning (no date)."""
+    ds = good_dataset()
+    store = store_of(ds)
+    put(store, seg(ds, "s4", "/target/position"), OA + "start", lit("15", "integer"))
+    drop(store, seg(ds, "s2"), DCT + "creator")
+    drop(store, seg(ds, "s1"), DCT + "created")
+    return write(store, tmp_path / "bad.ttl")
+
+
+@pytest.fixture
+def warning_file(tmp_path) -> Path:
+    ds = good_dataset()
+    store = store_of(ds)
+    drop(store, seg(ds, "s1"), DCT + "created")
+    return write(store, tmp_path / "warn.ttl")
+
+
+def test_clean_data_exit_0():
+    result = run("validate", EXAMPLE)
+    assert result.exit_code == 0, result.output
+    assert "conforms" in result.output
+
+
+def test_violations_exit_1_and_report_by_segment_with_source_row(bad_file):
+    result = run("validate", bad_file)
+    assert result.exit_code == 1
+    out = result.output
+    # grouped by segment, each group naming the source file and row
+    assert "segment s4 (fixture.csv, row 5)" in out
+    assert "segment s2 (fixture.csv, row 3)" in out
+    assert "segment s1 (fixture.csv, row 2)" in out
+    assert "starts at or after its end" in out
+    assert "does not say who coded it" in out
+    assert "2 violation(s), 1 warning(s)" in out
+    # the segment's lines follow its header
+    block = out.split("segment s4 (fixture.csv, row 5)")[1].split("\n\n")[0]
+    assert "Violation" in block and "oa:start" in block
+
+
+def test_warnings_pass_unless_strict(warning_file):
+    assert run("validate", warning_file).exit_code == 0
+    strict = run("validate", warning_file, "--strict")
+    assert strict.exit_code == 1
+    assert "Warning" in strict.output
+
+
+@pytest.mark.parametrize("content,name", [
+    (None, "missing.ttl"),
+    ("this is <not turtle", "broken.ttl"),
+    ("x", "data.xyz"),
+])
+def test_unreadable_input_exit_2_one_line(tmp_path, content, name):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and name in lines[0] and lines[0].startswith("Error:")
+
+
+def test_unreadable_second_file_names_it(tmp_path):
+    broken = tmp_path / "second.ttl"
+    broken.write_text("@prefix : <x> .\n:a :b", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(EXAMPLE), str(broken)])
+    assert result.exit_code == 2
+    assert "second.ttl" in result.output and "paper-quotes" not in result.output
+
+
+def test_turtle_report_is_a_shacl_validation_report(bad_file, tmp_path):
+    out = tmp_path / "report.ttl"
+    result = run("validate", bad_file, "--format", "turtle", "-o", out)
+    assert result.exit_code == 1
+    g = rdflib.Graph().parse(out, format="turtle")
+    reports = list(g.subjects(rdflib.RDF.type, SH.ValidationReport))
+    assert len(reports) == 1
+    assert g.value(reports[0], SH.conforms).toPython() is False
+    results = list(g.objects(reports[0], SH.result))
+    assert len(results) == 3
+    for r in results:
+        for p in (SH.focusNode, SH.sourceShape, SH.sourceConstraintComponent, SH.resultSeverity,
+                  SH.resultMessage):
+            assert g.value(r, p) is not None, p
+    paths = {g.value(r, SH.resultPath) for r in results}
+    assert rdflib.URIRef(OA + "start") in paths
+
+
+def test_turtle_report_of_clean_data_conforms():
+    result = run("validate", EXAMPLE, "--format", "turtle")
+    g = rdflib.Graph().parse(data=result.stdout, format="turtle")
+    report = next(g.subjects(rdflib.RDF.type, SH.ValidationReport))
+    assert g.value(report, SH.conforms).toPython() is True
+    assert result.exit_code == 0
+
+
+def test_turtle_report_keeps_complex_paths(tmp_path):
+    ds = good_dataset()
+    store = store_of(ds)
+    drop(store, seg(ds, "s1", "/target"), OA + "hasSource")
+    result = run("validate", write(store, tmp_path / "x.ttl"), "--format", "turtle")
+    g = rdflib.Graph().parse(data=result.stdout, format="turtle")
+    path = next(g.objects(None, SH.resultPath))
+    assert list(rdflib.collection.Collection(g, path)) == [rdflib.URIRef(OA + "hasTarget"),
+                                                          rdflib.URIRef(OA + "hasSource")]
+
+
+def test_json_report_lists_results(bad_file):
+    result = run("validate", bad_file, "--format", "json")
+    assert result.exit_code == 1
+    rows = json.loads(result.stdout)
+    assert len(rows) == 3
+    by_segment = {row["segment"]: row for row in rows}
+    assert by_segment["s4"]["sourceFile"] == "fixture.csv"
+    assert by_segment["s4"]["sourceLocator"] == "row 5"
+    assert by_segment["s4"]["severity"] == "Violation"
+    assert by_segment["s4"]["resultPath"] == f"<{OA}start>"
+    assert by_segment["s4"]["sourceConstraintComponent"].endswith("LessThanConstraintComponent")
+    assert by_segment["s1"]["severity"] == "Warning"
+
+
+def test_output_file_and_summary(bad_file, tmp_path):
+    out = tmp_path / "r.json"
+    result = run("validate", bad_file, "--format", "json", "-o", out)
+    assert result.exit_code == 1
+    assert len(json.loads(out.read_text(encoding="utf-8"))) == 3
+    assert "FAILED" in result.stderr and "2 violation(s)" in result.stderr
+
+
+def test_several_files_validate_together(tmp_path):
+    """The transcript lives in one file, its segments in another: one dataset."""
+    ds = good_dataset()
+    store = store_of(ds)
+    docs, rest = ox.Store(), ox.Store()
+    for quad in store:
+        is_doc = quad.subject.value.startswith(ds.base_iri + "document/")
+        (docs if is_doc else rest).add(quad)
+    a, b = write(docs, tmp_path / "docs.ttl"), write(rest, tmp_path / "segments.ttl")
+    assert run("validate", b).exit_code == 1  # alone: documents unknown
+    assert run("validate", a, b).exit_code == 0
+
+
+def test_engine_pyshacl_gives_the_same_report(bad_file):
+    fast = validate([bad_file])
+    plain = validate([bad_file], engine="pyshacl")
+    assert fast.keys() == plain.keys() and len(fast.keys()) == 3
+    assert run("validate", bad_file, "--engine", "pyshacl").exit_code == 1
+
+
+def test_shareable_profile_on_the_example_fails_for_text():
+    result = run("validate", EXAMPLE, "--profile", "shareable")
+    assert result.exit_code == 1
+    assert "interview text" in result.output
+
+
+# -- the compiler ----------------------------------------------------------------
+def test_all_shipped_shapes_compile_without_fallback():
+    for profile in ("core", "shareable"):
+        compiled = compile_shapes(load_shapes(profile_files(profile)))
+        assert compiled.fallback == []
+        assert len(compiled.constraints) > 20
+
+
+EXTRA_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix cry: <https://w3id.org/cryonto/> .
+@prefix ex: <https://example.org/shapes/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+
+# sh:node and sh:qualifiedValueShape are not compiled: pySHACL validates these shapes
+ex:TranscriptParticipantShape a sh:NodeShape ;
+    sh:targetClass cry:Transcript ;
+    sh:property [ sh:path cry:participant ; sh:node ex:ShortId ; sh:severity sh:Warning ] .
+ex:ShortId a sh:NodeShape ; sh:maxLength 3 .
+
+ex:OrientationShape a sh:NodeShape ;
+    sh:targetClass cry:Transcript ;
+    sh:property [ sh:path cry:orientation ;
+        sh:qualifiedValueShape [ sh:hasValue cry:PDT ] ; sh:qualifiedMinCount 1 ] .
+
+# compiled: sh:xone, sh:not, sh:maxLength, sh:nodeKind, sh:in on a node shape, targetNode
+ex:Mixed a sh:NodeShape ;
+    sh:targetNode cry:PDT , cry:Nowhere ;
+    sh:not [ sh:in ( cry:PDT ) ] ;
+    sh:severity sh:Info .
+ex:TitleShape a sh:NodeShape ;
+    sh:targetSubjectsOf <http://purl.org/dc/terms/title> ;
+    sh:property [ sh:path <http://purl.org/dc/terms/title> ; sh:maxLength 2 ;
+                  sh:xone ( [ sh:datatype xsd:string ] [ sh:nodeKind sh:IRI ] ) ] .
+"""
+
+
+def test_fallback_to_pyshacl_for_uncompiled_components(tmp_path):
+    shapes = tmp_path / "extra.ttl"
+    shapes.write_text(EXTRA_SHAPES, encoding="utf-8")
+    compiled = compile_shapes(load_shapes([shapes]))
+    assert {str(s).rsplit("/", 1)[-1] for s in compiled.fallback} == {
+        "TranscriptParticipantShape", "OrientationShape"}
+    ds = good_dataset()
+    data = write(store_of(ds), tmp_path / "d.ttl")
+    fast = validate([data], shapes_files=[shapes])
+    plain = validate([data], shapes_files=[shapes], engine="pyshacl")
+    assert fast.keys() == plain.keys()
+    components = {r.component.rsplit("#", 1)[-1] for r in fast.results}
+    # fallback results (sh:node, sh:qualifiedMinCount) and compiled ones are all there
+    assert {"NodeConstraintComponent", "QualifiedMinCountConstraintComponent",
+            "NotConstraintComponent", "MaxLengthConstraintComponent"} <= components
+    assert fast.fallback_shapes
+
+
+def test_subclass_instances_are_targets(tmp_path):
+    """sh:targetClass and sh:class follow rdfs:subClassOf in the data, as SHACL says."""
+    ds = good_dataset()
+    store = store_of(ds)
+    sub = ox.NamedNode("https://example.org/Interview")
+    store.add(ox.Quad(sub, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+                      ox.NamedNode(CRY + "Transcript")))
+    drop(store, doc(ds, "D2"), "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    store.add(ox.Quad(doc(ds, "D2"),
+                      ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), sub))
+    put(store, doc(ds, "D2"), CRY + "orientation", ox.NamedNode(CRY + "Gestalt"))
+    path = write(store, tmp_path / "sub.ttl")
+    fast, plain = validate([path]), validate([path], engine="pyshacl")
+    assert fast.keys() == plain.keys()
+    assert {r.shape.rsplit("/", 1)[-1] for r in fast.results} == {"TranscriptOrientation"}
