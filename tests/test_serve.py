@@ -345,6 +345,25 @@ def test_a_slow_query_does_not_block_other_requests(store):
         assert slow.result().status_code == 503
 
 
+AGGREGATE = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . "
+             "FILTER(STR(?c) < STR(?f)) }")  # ~2 s in one step before the first row
+
+
+def test_an_aggregate_step_does_not_stall_the_event_loop(store):
+    """pyoxigraph releases the GIL while it evaluates: the 503 comes on time, pages still load."""
+    with ThreadServer(store, timeout=0.5, workers=1) as s, \
+            httpx.Client(base_url=s.url, timeout=30) as c, \
+            concurrent.futures.ThreadPoolExecutor(1) as pool:
+        started = time.monotonic()
+        heavy = pool.submit(q, c, AGGREGATE)
+        time.sleep(0.1)
+        page = c.get("/ProtestCrying", headers={"Accept": "text/turtle"})
+        assert page.status_code == 200
+        assert time.monotonic() - started < 0.5
+        assert heavy.result().status_code == 503
+        assert time.monotonic() - started < 1.3
+
+
 def test_concurrent_clients_get_correct_answers(server, store):
     expected = embedded_solutions(store, CONCEPTS)
 
