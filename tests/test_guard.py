@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
 import pytest
 
 from cryonto.errors import QueryRefused
@@ -105,3 +112,140 @@ def test_refusal_is_a_cryonto_error() -> None:
     from cryonto.errors import CryontoError
 
     assert issubclass(QueryRefused, CryontoError)
+
+
+# -- nothing is ever contacted or read -----------------------------------------------
+# pyoxigraph's Rust HTTP client (SERVICE) is invisible to Python audit hooks, and rdflib
+# dereferences FROM IRIs (http: and file:). A real listener on 127.0.0.1 proves the guard
+# stops them before any engine sees the text.
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "paper-quotes.ttl"
+CLI = str(Path(sys.executable).parent / "cryonto")
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.contacts: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    self.contacts.append(conn.recv(256) or b"(connected)")
+                except OSError:
+                    self.contacts.append(b"(connected)")
+
+    def __enter__(self) -> Listener:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
+
+
+def _attacks(port: int) -> dict[str, str]:
+    url = f"http://127.0.0.1:{port}"
+    return {
+        "service": f"SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+        "service-silent": f"SELECT * WHERE {{ OPTIONAL {{ SERVICE SILENT <{url}/sparql> "
+                          "{ ?s ?p ?o } } }",
+        "service-escaped": f"SELECT * WHERE {{ \\u0053ERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+        "from": f"SELECT * FROM <{url}/data.ttl> WHERE {{ ?s ?p ?o }}",
+        "from-named": f"SELECT * FROM NAMED <{url}/data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        "load": f"LOAD <{url}/data.ttl>",
+        "load-into": f"LOAD SILENT <{url}/data.ttl> INTO GRAPH <https://example.org/g>",
+        "ask-service": f"ASK {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+        "construct-service": f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}/q> "
+                             "{ ?s ?p ?o } }",
+    }
+
+
+def test_the_listener_would_notice_a_contact() -> None:
+    """Control: without the guard, pyoxigraph does contact a SERVICE host."""
+    import pyoxigraph as ox
+
+    with Listener() as listener:
+        with pytest.raises(Exception):  # noqa: B017 - the listener answers nothing useful
+            list(ox.Store().query(_attacks(listener.port)["service"]))
+        deadline = 50
+        while not listener.contacts and deadline:
+            threading.Event().wait(0.05)
+            deadline -= 1
+    assert listener.contacts and listener.contacts[0].startswith(b"POST /sparql")
+
+
+def test_api_never_contacts_the_listener(tmp_path) -> None:
+    from cryonto.queries import run_query
+
+    with Listener() as listener:
+        for name, sparql in _attacks(listener.port).items():
+            path = tmp_path / f"{name}.rq"
+            path.write_text(sparql, encoding="utf-8")
+            with pytest.raises(QueryRefused):
+                run_query(path, data=[EXAMPLE])
+            with pytest.raises(QueryRefused):  # nor through a remote endpoint
+                run_query(path, endpoint=f"http://127.0.0.1:{listener.port}/query")
+        threading.Event().wait(0.3)
+    assert listener.contacts == []
+
+
+def test_cli_never_contacts_the_listener(tmp_path) -> None:
+    with Listener() as listener:
+        for name, sparql in _attacks(listener.port).items():
+            path = tmp_path / f"{name}.rq"
+            path.write_text(sparql, encoding="utf-8")
+            for extra in (["--data", str(EXAMPLE)],
+                          ["--endpoint", f"http://127.0.0.1:{listener.port}/query"]):
+                done = subprocess.run([CLI, "query", str(path), *extra], capture_output=True,
+                                      text=True, timeout=120)
+                assert done.returncode == 2, (name, done.stdout, done.stderr)
+                assert "refused" in done.stderr, (name, done.stderr)
+                assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        threading.Event().wait(0.3)
+    assert listener.contacts == []
+
+
+@pytest.mark.parametrize("sparql", [
+    "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
+    "SELECT * FROM NAMED <file:///etc/passwd> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "BASE <file:///etc/> SELECT * FROM <passwd> WHERE { ?s ?p ?o }",
+    "LOAD <file:///etc/passwd>",
+])
+def test_local_files_are_not_read(tmp_path, sparql: str) -> None:
+    path = tmp_path / "q.rq"
+    path.write_text(sparql, encoding="utf-8")
+    done = subprocess.run([CLI, "query", str(path), "--data", str(EXAMPLE)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2
+    assert "refused" in done.stderr
+    assert "root:" not in done.stdout + done.stderr
+
+
+def test_from_naming_a_loaded_graph_is_allowed() -> None:
+    """FROM may name a graph the store holds (the ontology graph, a loaded file)."""
+    from cryonto.queries import run_query
+
+    sparql = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+              f"SELECT (COUNT(*) AS ?n) FROM <{ALLOWED}> WHERE {{ ?c skos:notation ?x }}")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "from.rq"
+        path.write_text(sparql, encoding="utf-8")
+        result = run_query(path, data=[EXAMPLE])
+    assert result.values()[0][0] > 30
