@@ -20,6 +20,7 @@ standard sh:ValidationReport in Turtle.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections import Counter, defaultdict
@@ -1099,11 +1100,17 @@ def validate(data_files: Sequence[Path | str], profile: str = "core", *, engine:
     # plain pySHACL on an rdflib graph (parsed by rdflib, as pySHACL users do)
     t0 = time.perf_counter()
     graph = rdflib.Graph()
-    for path in [*ontology, *data_files]:
-        try:
-            graph.parse(str(path), format=_rdflib_format(path))
-        except Exception as error:
-            raise CryontoError(f"cannot read: {error}", str(path)) from None
+    quiet = logging.getLogger("rdflib.term")  # an ill-typed literal is a finding, not a log line
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        for path in [*ontology, *data_files]:
+            try:
+                graph.parse(str(path), format=_rdflib_format(path))
+            except Exception as error:
+                raise CryontoError(f"cannot read: {error}", str(path)) from None
+    finally:
+        quiet.setLevel(level)
     load = time.perf_counter() - t0
     t0 = time.perf_counter()
     results = run_pyshacl(graph, load_shapes(shapes_list))
