@@ -249,3 +249,19 @@ def test_subclass_instances_are_targets(tmp_path):
     fast, plain = validate([path]), validate([path], engine="pyshacl")
     assert fast.keys() == plain.keys()
     assert {r.shape.rsplit("/", 1)[-1] for r in fast.results} == {"TranscriptOrientation"}
+
+
+def test_blank_node_selectors_are_validated(tmp_path):
+    data = tmp_path / "bnodes.ttl"
+    data.write_text(EXAMPLE.read_text(encoding="utf-8") + """
+<https://w3id.org/cryonto/data/paper-quotes/segment/X1> a oa:Annotation ;
+    oa:motivatedBy oa:classifying ; oa:hasBody cry:ProtestCrying ;
+    dcterms:creator coder:C1 ; dcterms:created "2025-10-01T09:00:00Z"^^xsd:dateTime ;
+    oa:hasTarget [ a oa:SpecificResource ; oa:hasSource doc:T01 ;
+        oa:hasSelector [ a oa:TextPositionSelector ; oa:start 9 ; oa:end 3 ] ] .
+""", encoding="utf-8")
+    fast = validate([data])
+    plain = validate([data], engine="pyshacl")
+    assert [r.shape.rsplit("/", 1)[-1] for r in fast.results] == ["StartBeforeEnd"]
+    assert [r.shape.rsplit("/", 1)[-1] for r in plain.results] == ["StartBeforeEnd"]
+    assert "StartBeforeEnd" not in fast.to_text() and "starts at or after" in fast.to_text()

@@ -1000,7 +1000,8 @@ _KINDS = {"https://w3id.org/cryonto/Transcript": "transcript",
 
 
 def locate(store: ox.Store, focus_nodes: Iterable[Term]) -> dict[str, Location]:
-    nodes = [n for n in {str(n): n for n in focus_nodes}.values() if not isinstance(n, ox.Literal)]
+    # blank nodes cannot be named in VALUES: their results are grouped under themselves
+    nodes = [n for n in {str(n): n for n in focus_nodes}.values() if isinstance(n, ox.NamedNode)]
     out: dict[str, Location] = {}
     for i in range(0, len(nodes), 2000):
         chunk = " ".join(str(n) for n in nodes[i:i + 2000])
