@@ -35,7 +35,7 @@ def _is_loopback(host: str) -> bool:
               help="Rows or triples sent at most; longer results are cut and flagged "
                    "with the header X-Cryonto-Truncated: true.")
 @click.option("--workers", default=None, type=click.IntRange(min=1),
-              help="Query threads (default: 2 x CPUs, between 4 and 8). A timed-out query "
+              help="Query threads (default 8; 16 with more than 8 CPUs). A timed-out query "
                    "keeps its thread until pyoxigraph finishes the current step.")
 @click.option("--w3c-test-graphs", is_flag=True,
               help="Also load the three graphs the W3C SPARQL 1.1 Protocol tests name "
