@@ -138,3 +138,16 @@ def test_generate_100k_segments_in_seconds(tmp_path):
     start = time.perf_counter()
     write_study(generate_study(100_000, seed=1), tmp_path / "big.ttl")
     assert time.perf_counter() - start < 30
+
+
+def test_turtle_writer_keeps_every_triple(tmp_path):
+    import pyoxigraph as ox
+
+    study = generate_study(800, documents=12, errors=30, seed=9, full_text=True)
+    write_study(study, tmp_path / "c.ttl")
+    written = ox.Store()
+    written.load(path=str(tmp_path / "c.ttl"), format=ox.RdfFormat.TURTLE)
+    direct = ox.Store()
+    direct.extend(study.quads())
+    assert {str(q) for q in written} == {str(q) for q in direct}
+    assert len(written) > 15000

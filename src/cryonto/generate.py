@@ -17,6 +17,7 @@ import io
 import itertools
 import json
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -420,14 +421,78 @@ def _prefixes(ds: CodedDataset) -> dict[str, str]:
 def write_study(study: GeneratedStudy, path: Path | str,
                 manifest: Path | str | None = None) -> None:
     """Stream the study as Turtle (atomically) and, if asked, its error manifest as JSON."""
-    with atomic_write(path, "wb") as handle:
-        # default-graph quads as TriG are plain Turtle (as model.write_turtle does)
-        ox.serialize(study.quads(), handle, format=ox.RdfFormat.TRIG,
-                     prefixes=_prefixes(study.dataset))
+    prefixes = _prefixes(study.dataset)
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.writelines(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
+        buffer: list[str] = []
+        for chunk in _turtle(study.ntriples(), prefixes):
+            buffer.append(chunk)
+            if len(buffer) >= 20000:
+                handle.write("".join(buffer))
+                buffer.clear()
+        handle.write("".join(buffer))
     if manifest is not None:
         with atomic_write(manifest, "w", encoding="utf-8") as handle:
             json.dump(study.manifest(), handle, indent=2)
             handle.write("\n")
+
+
+#: a local name that can follow "prefix:" (with "/" escaped as "\/")
+_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-/]*[A-Za-z0-9_\-])?\Z")
+_RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+def _turtle(lines: Iterator[str], prefixes: dict[str, str]) -> Iterator[str]:
+    """N-Triples lines as compact Turtle: prefixed names, `a`, one block per subject run.
+
+    Pure string work (about 3x faster than parsing into terms and serializing them);
+    an IRI whose local part is not a safe prefixed name is kept in <...>.
+    """
+    spaces = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
+    xsd = prefixes.get("xsd")
+    typed = f"^^<{xsd}" if xsd else None
+    cache: dict[str, str] = {_RDF_TYPE: "a"}
+    segment_ns = "<" + prefixes.get("seg", "\0")
+
+    def iri(term: str) -> str:
+        value = term[1:-1]
+        for ns, prefix in spaces:
+            if value.startswith(ns):
+                local = value[len(ns):]
+                if not local:
+                    return prefix + ":"
+                if _LOCAL.match(local):
+                    return prefix + ":" + local.replace("/", "\\/")
+        return term
+
+    def compact(term: str) -> str:
+        if term[0] == "<":
+            found = cache.get(term)
+            if found is None:
+                found = iri(term)
+                if not term.startswith(segment_ns):  # segment IRIs are unique: don't keep
+                    cache[term] = found
+            return found
+        if typed and term[-1] == ">" and typed in term:
+            head, _, datatype = term.rpartition("^^<")
+            local = datatype[len(xsd):-1]
+            if _LOCAL.match(local):
+                return f"{head}^^xsd:{local}"
+        return term
+
+    previous = None
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        obj = compact(rest[:-3])  # strip " .\n"
+        if subject == previous:
+            yield f" ;\n    {compact(predicate)} {obj}"
+        else:
+            if previous is not None:
+                yield " .\n"
+            previous = subject
+            yield f"{compact(subject)} {compact(predicate)} {obj}"
+    if previous is not None:
+        yield " .\n"
 
 
 def manifest_path(output: Path | str) -> Path:
