@@ -359,9 +359,9 @@ def test_an_aggregate_step_does_not_stall_the_event_loop(store):
         time.sleep(0.1)
         page = c.get("/ProtestCrying", headers={"Accept": "text/turtle"})
         assert page.status_code == 200
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 1.0  # the step alone takes ~2 s
         assert heavy.result().status_code == 503
-        assert time.monotonic() - started < 1.3
+        assert time.monotonic() - started < 1.6
 
 
 def test_concurrent_clients_get_correct_answers(server, store):
