@@ -10,7 +10,7 @@ graphs as their default graph unless told otherwise.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,15 +154,28 @@ class GraphStore:
         return list(result)
 
     def query(self, sparql: str, bindings: Mapping[str, object] | None = None,
-              *, union: bool = True):
-        """Any query form; returns pyoxigraph's own result object."""
-        return self._run(sparql, bindings, union)
+              *, union: bool = True, default_graph: Sequence[str] | None = None,
+              named_graphs: Sequence[str] | None = None, base_iri: str | None = None):
+        """Any query form; returns pyoxigraph's own result object.
 
-    def _run(self, sparql: str, bindings: Mapping[str, object] | None, union: bool):
+        `default_graph`/`named_graphs` set the SPARQL dataset (the protocol's
+        default-graph-uri / named-graph-uri); given, they replace the union.
+        """
+        dataset: dict = {}
+        if default_graph is not None or named_graphs is not None:
+            dataset["default_graph"] = [_named(g) for g in default_graph or ()]
+            dataset["named_graphs"] = [_named(g) for g in named_graphs or ()]
+            union = False
+        if base_iri:
+            dataset["base_iri"] = base_iri
+        return self._run(sparql, bindings, union, **dataset)
+
+    def _run(self, sparql: str, bindings: Mapping[str, object] | None, union: bool,
+             **dataset):
         if bindings:
             sparql = bind_values(sparql, bindings)
         try:
-            return self.store.query(sparql, use_default_graph_as_union=union)
+            return self.store.query(sparql, use_default_graph_as_union=union, **dataset)
         except SyntaxError as error:
             raise CryontoError(f"SPARQL syntax error: {_first_line(error)}") from None
 

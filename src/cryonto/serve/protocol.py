@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 
-from cryonto.errors import QueryRefused
+from cryonto.errors import CryontoError, QueryRefused
 from cryonto.guard import check_query
 from cryonto.serve import negotiation
 from cryonto.serve.negotiation import Format
@@ -235,14 +235,13 @@ def _execute(store: GraphStore, request: QueryRequest, form: str, fmt: Format, *
         raise QueryTimeout()
     kwargs: dict = {"base_iri": base_iri}
     if request.protocol_dataset:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+        kwargs["default_graph"] = request.default_graphs
+        kwargs["named_graphs"] = request.named_graphs
     else:
         # pyoxigraph's union default graph would override FROM: only use it without one
-        kwargs["use_default_graph_as_union"] = not has_dataset_clause(request.query)
+        kwargs["union"] = not has_dataset_clause(request.query)
     try:
-        # the store's own SPARQL engine: GraphStore.query has no dataset arguments
-        result = store.store.query(request.query, **kwargs)
+        result = store.query(request.query, **kwargs)
         if isinstance(result, ox.QueryBoolean):
             assert fmt.results is not None
             return Answer(result.serialize(format=fmt.results), fmt, form)
@@ -256,8 +255,8 @@ def _execute(store: GraphStore, request: QueryRequest, form: str, fmt: Format, *
         assert fmt.rdf is not None
         body = ox.serialize(triples, format=fmt.rdf, prefixes=_prefixes(fmt))
         return Answer(body, fmt, form, len(triples), truncated)
-    except SyntaxError as error:
-        raise ProtocolError(400, f"SPARQL syntax error: {_first_line(error)}") from None
+    except CryontoError as error:  # the store's "SPARQL syntax error: …"
+        raise ProtocolError(400, str(error)) from None
     except (OSError, ValueError, RuntimeError) as error:
         raise ProtocolError(500, f"query failed: {_first_line(error)}") from None
 
