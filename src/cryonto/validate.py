@@ -716,8 +716,10 @@ def _compile_shape(g: rdflib.Graph, shape: rdflib.term.Node, block: str,
             emit("HasValueConstraintComponent", f"FILTER (!sameTerm(?this, {_n3(v)}))",
                  "DISTINCT ?this")
     for node in one("sparql"):
-        out.append(_compile_sparql(g, shape, node, sub_block or block, severity, messages, path,
-                                   is_property))
+        compiled = _compile_sparql(g, shape, node, sub_block or block, severity, messages, path,
+                                   is_property)
+        if compiled is not None:
+            out.append(compiled)
     return out
 
 
@@ -815,9 +817,9 @@ _SELECT = re.compile(r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?", re.IGNORECASE)
 
 
 def _compile_sparql(g, shape, node, block, severity, messages, path, is_property
-                    ) -> CompiledConstraint:
+                    ) -> CompiledConstraint | None:
     if _is_deactivated(g, node):
-        raise Unsupported("deactivated SPARQL constraint")  # rare; let pySHACL decide
+        return None  # a deactivated SPARQL constraint reports nothing
     select = g.value(node, _sh.select)
     if select is None:
         raise Unsupported("SPARQL constraint without sh:select")
@@ -964,23 +966,28 @@ def _ox(term: rdflib.term.Node) -> Term:
 # ---------------------------------------------------------------------------------------
 # locating results (segment, source file and row)
 # ---------------------------------------------------------------------------------------
-_LOCATE = """
-PREFIX oa: <http://www.w3.org/ns/oa#>
+_PREFIXES = """PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX cry: <https://w3id.org/cryonto/>
 PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?node ?segment (SAMPLE(?id) AS ?sid) (SAMPLE(?file) AS ?sfile)
+"""
+#: focus node -> its segment: the segment itself, its target, or one of the target's selectors
+#: (three plain joins: pyoxigraph evaluates a UNION of them, or a path, over every segment)
+_SEGMENT_OF = (
+    _PREFIXES + "SELECT ?node ?segment WHERE { VALUES ?node { %s } ?node a oa:Annotation "
+    "BIND (?node AS ?segment) }",
+    _PREFIXES + "SELECT ?node ?segment WHERE { VALUES ?node { %s } ?segment oa:hasTarget ?node }",
+    _PREFIXES + "SELECT ?node ?segment WHERE { VALUES ?node { %s } "
+    "?target oa:hasSelector ?node . ?segment oa:hasTarget ?target }",
+)
+_SEGMENT_DETAILS = _PREFIXES + """
+SELECT ?segment (SAMPLE(?id) AS ?sid) (SAMPLE(?file) AS ?sfile)
        (SAMPLE(?locator) AS ?sloc) (SAMPLE(?g) AS ?graph) WHERE {
-  VALUES ?node { %s }
-  { ?segment oa:hasTarget ?node }
-  UNION { ?segment oa:hasTarget/oa:hasSelector ?node }
-  UNION { ?node a oa:Annotation BIND (?node AS ?segment) }
+  VALUES ?segment { %s }
   OPTIONAL { ?segment dcterms:identifier ?id }
   OPTIONAL { ?segment cry:sourceFile ?file }
   OPTIONAL { ?segment cry:sourceLocator ?locator }
   OPTIONAL { GRAPH ?g { ?segment a oa:Annotation } }
-} GROUP BY ?node ?segment
+} GROUP BY ?segment
 """
 _DESCRIBE = """
 PREFIX cry: <https://w3id.org/cryonto/>
@@ -1003,26 +1010,40 @@ def locate(store: ox.Store, focus_nodes: Iterable[Term]) -> dict[str, Location]:
     # blank nodes cannot be named in VALUES: their results are grouped under themselves
     nodes = [n for n in {str(n): n for n in focus_nodes}.values() if isinstance(n, ox.NamedNode)]
     out: dict[str, Location] = {}
+
+    def query(template: str, chunk: list) -> ox.QuerySolutions:
+        return store.query(template % " ".join(str(n) for n in chunk),
+                           use_default_graph_as_union=True)
+
     for i in range(0, len(nodes), 2000):
-        chunk = " ".join(str(n) for n in nodes[i:i + 2000])
-        for row in store.query(_LOCATE % chunk, use_default_graph_as_union=True):
-            seg = row["segment"]
-            out[_plain(row["node"])] = Location(
-                "segment", _plain(seg),
-                row["sid"].value if row["sid"] is not None else _short(seg),
+        chunk = nodes[i:i + 2000]
+        segment_of: dict[str, ox.NamedNode] = {}
+        for template in _SEGMENT_OF:
+            for row in query(template, chunk):
+                segment_of.setdefault(_plain(row["node"]), row["segment"])
+        segments = list({str(s): s for s in segment_of.values()}.values())
+        details = {}
+        for j in range(0, len(segments), 2000):
+            for row in query(_SEGMENT_DETAILS, segments[j:j + 2000]):
+                details[_plain(row["segment"])] = row
+        for node, segment in segment_of.items():
+            row = details[_plain(segment)]
+            out[node] = Location(
+                "segment", _plain(segment),
+                row["sid"].value if row["sid"] is not None else _short(segment),
                 row["sfile"].value if row["sfile"] is not None else None,
                 row["sloc"].value if row["sloc"] is not None else None,
                 _graph_name(row["graph"]))
-        rest = " ".join(str(n) for n in nodes[i:i + 2000] if _plain(n) not in out)
+        rest = [n for n in chunk if _plain(n) not in out]
         if rest:
-            for row in store.query(_DESCRIBE % rest, use_default_graph_as_union=True):
+            for row in query(_DESCRIBE, rest):
                 node = row["node"]
                 kind = _KINDS.get(row["type"].value, "resource") if row["type"] else "resource"
                 label = _short(node)
                 if row["label"] is not None:
                     label += f" “{row['label'].value}”"
                 out[_plain(node)] = Location(kind, _plain(node), label, None, None,
-                                          _graph_name(row["graph"]))
+                                             _graph_name(row["graph"]))
     return out
 
 
