@@ -507,3 +507,12 @@ def test_embedded_default_needs_no_server() -> None:
 
 def test_prefixes_cover_the_queries() -> None:
     assert PREFIXES["cry"] == str(CRY)
+
+
+def test_docs_describe_every_query() -> None:
+    docs = (ROOT / "docs" / "queries.md").read_text(encoding="utf-8")
+    for info in list_queries():
+        assert f"`{info.name}`" in docs, info.name
+        assert info.title in docs, info.name
+        for param in info.params:
+            assert f"`{param.name}`" in docs, (info.name, param.name)

@@ -248,3 +248,16 @@ def test_push_cli_unreachable_is_one_line() -> None:
     errors = [line for line in done.stderr.splitlines() if line.startswith("Error")]
     assert len(errors) == 1 and "connection refused" in errors[0]
     assert "Traceback" not in done.stderr
+
+
+def test_remote_endpoint_checks_every_text_itself() -> None:
+    from cryonto.errors import QueryRefused
+
+    with Fake(lambda h, b: _json({"head": {}, "boolean": True})) as fake:
+        endpoint = RemoteEndpoint(fake.url + "/query")
+        with pytest.raises(QueryRefused):
+            endpoint.query("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+        with pytest.raises(QueryRefused):
+            endpoint.query("DROP ALL")
+        assert endpoint.query("ASK {}").boolean is True
+        assert len(fake.requests) == 1

@@ -365,7 +365,7 @@ def run_query(
         from cryonto.remote import RemoteEndpoint
 
         remote = RemoteEndpoint(endpoint, timeout=timeout, user=user, password=password,
-                                default_graphs=default_graphs)
+                                default_graphs=default_graphs, allowed_graphs=allowed)
         return remote.query(text, form)
 
     # the graphs a FROM clause may name are exactly the ones in the store

@@ -82,8 +82,11 @@ class RemoteEndpoint:
 
     def __init__(self, url: str, timeout: float = 30, *, user: str | None = None,
                  password: str | None = None, default_graphs: Collection[str] = (),
-                 update_url: str | None = None) -> None:
+                 update_url: str | None = None, allowed_graphs: Collection[str] = ()) -> None:
         self.url = check_url(url)
+        #: graphs a FROM clause may name (besides the ontology graph and `default_graphs`)
+        self.allowed_graphs = {str(ONTOLOGY_GRAPH), *map(str, allowed_graphs),
+                               *map(str, default_graphs)}
         self.timeout = timeout
         self.user = user
         self.password = password
@@ -91,13 +94,18 @@ class RemoteEndpoint:
         self.update_url = check_url(update_url, "update endpoint") if update_url else None
 
     # -- queries ----------------------------------------------------------------
-    def query(self, text: str, form: str | None = None):
-        """Send a (checked) query; the answer as a `cryonto.queries.QueryResult`."""
+    def query(self, text: str, form: str | None = None):  # form: kept for callers; derived
+        """Send a query; the answer as a `cryonto.queries.QueryResult`.
+
+        The text passes `cryonto.guard.check_query` here too (whoever calls), so nothing
+        refused locally can reach a remote store either.
+        """
         from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 
+        from cryonto.guard import check_query
         from cryonto.queries import QueryResult
 
-        form = (form or _form_of(text)).upper()
+        form = check_query(text, allowed_graphs=self.allowed_graphs)
         wrapper = SPARQLWrapper(self.url)
         wrapper.setQuery(text)
         wrapper.setMethod(POST)
@@ -446,12 +454,6 @@ def _iri_text(iri: str) -> str:
     """An IRI checked to be safe between < and > (it comes from the user)."""
     node = ox.NamedNode(iri)  # raises ValueError on characters an IRI cannot hold
     return node.value
-
-
-def _form_of(text: str) -> str:
-    from cryonto.guard import check_query
-
-    return check_query(text, allowed_graphs=())
 
 
 def _media_type(header: str) -> str:
