@@ -1087,9 +1087,10 @@ def validate_store(store: GraphStore, profile: str = "core", *, shapes_files=Non
     t0 = time.perf_counter()
     results = run_compiled(store.store, compiled.constraints)
     if compiled.fallback:
-        merged = ox.Store()
-        merged.extend(ox.Quad(q.subject, q.predicate, q.object) for q in store.store)
-        results.extend(run_pyshacl(merged, _fallback_shapes_graph(shapes, compiled.fallback)))
+        # pySHACL 0.40 accepts a pyoxigraph.Store, but walks it triple by triple through
+        # Python: more than 15 minutes at 10^4 segments against 44 s on an rdflib copy
+        results.extend(run_pyshacl(store.to_rdflib(),
+                                   _fallback_shapes_graph(shapes, compiled.fallback)))
     timings["validate"] = time.perf_counter() - t0
     return _finish(store, profile, "fast", files, results, timings,
                    [_node_id(s) for s in compiled.fallback])
