@@ -13,8 +13,6 @@ segment carries which error.
 
 from __future__ import annotations
 
-import io
-import itertools
 import json
 import random
 import re
@@ -26,8 +24,16 @@ import pyoxigraph as ox
 
 from cryonto.atomic import atomic_write
 from cryonto.errors import CryontoError
-from cryonto.model import Code, CodedDataset, Coder, Document, Segment
-from cryonto.vocab import CRY, DCTERMS, OA
+from cryonto.model import (
+    Code,
+    CodedDataset,
+    Coder,
+    Document,
+    LineReader,
+    Segment,
+    turtle_prefixes,
+)
+from cryonto.vocab import CRY, OA
 
 #: the category system as docs/ontology.md lists it: notation -> (local name, English label)
 CATEGORIES: dict[str, tuple[str, str]] = {
@@ -173,7 +179,7 @@ class GeneratedStudy:
         return _apply_edits(self.dataset, self._edits)
 
     def quads(self) -> Iterator[ox.Quad]:
-        return ox.parse(_Lines(self.ntriples()), format=ox.RdfFormat.N_TRIPLES)
+        return ox.parse(LineReader(self.ntriples()), format=ox.RdfFormat.N_TRIPLES)
 
 
 def generate_study(segments: int, documents: int | None = None, coders: int = 3,
@@ -386,42 +392,10 @@ def _apply_edits(ds: CodedDataset, edits: dict[str, str]) -> Iterator[str]:
         yield line
 
 
-class _Lines(io.RawIOBase):
-    """A binary stream over generated lines, so pyoxigraph's parser pulls them lazily."""
-
-    def __init__(self, lines: Iterator[str]) -> None:
-        self._lines = lines
-        self._buffer = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target) -> int:  # type: ignore[override]
-        while len(self._buffer) < len(target):
-            chunk = "".join(itertools.islice(self._lines, 4096))
-            if not chunk:
-                break
-            self._buffer += chunk.encode("utf-8")
-        size = min(len(target), len(self._buffer))
-        target[:size] = self._buffer[:size]
-        self._buffer = self._buffer[size:]
-        return size
-
-
-def _prefixes(ds: CodedDataset) -> dict[str, str]:
-    base = ds.base_iri
-    return {"cry": str(CRY), "oa": _OA, "dcterms": str(DCTERMS),
-            "xsd": "http://www.w3.org/2001/XMLSchema#",
-            "skos": "http://www.w3.org/2004/02/skos/core#", "prov": "http://www.w3.org/ns/prov#",
-            "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-            "study": base, "doc": base + "document/", "code": base + "code/",
-            "coder": base + "coder/", "seg": base + "segment/"}
-
-
 def write_study(study: GeneratedStudy, path: Path | str,
                 manifest: Path | str | None = None) -> None:
     """Stream the study as Turtle (atomically) and, if asked, its error manifest as JSON."""
-    prefixes = _prefixes(study.dataset)
+    prefixes = turtle_prefixes(study.dataset)
     with atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
         handle.writelines(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
         buffer: list[str] = []

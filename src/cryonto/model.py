@@ -166,14 +166,14 @@ class CodedDataset:
     def to_quads(self) -> Iterator[ox.Quad]:
         """The dataset as RDF quads (in the default graph)."""
         try:
-            yield from ox.parse(_LineReader(self.to_ntriples()), format=ox.RdfFormat.N_TRIPLES)
+            yield from ox.parse(LineReader(self.to_ntriples()), format=ox.RdfFormat.N_TRIPLES)
         except SyntaxError as error:  # only a malformed IRI given by the user can do this
             raise CryontoError(f"cannot express as RDF: {error}") from None
 
     def to_store(self, store: ox.Store | None = None) -> ox.Store:
         store = store if store is not None else ox.Store()
         try:
-            store.load(_LineReader(self.to_ntriples()), format=ox.RdfFormat.N_TRIPLES)
+            store.load(LineReader(self.to_ntriples()), format=ox.RdfFormat.N_TRIPLES)
         except SyntaxError as error:
             raise CryontoError(f"cannot express as RDF: {error}") from None
         return store
@@ -221,7 +221,7 @@ def slug(text: str) -> str:
 
 
 # -- building triples (as N-Triples term text) ----------------------------
-class _LineReader(io.RawIOBase):
+class LineReader(io.RawIOBase):
     """A binary stream over generated lines, so the Rust parser can pull them lazily."""
 
     def __init__(self, lines: Iterator[str]) -> None:
