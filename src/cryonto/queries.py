@@ -381,12 +381,24 @@ def run_query(
 
 
 def run_on_store(store: GraphStore, text: str, form: str | None = None) -> QueryResult:
-    """Run an already checked and bound text on a store (union default graph)."""
-    result = store.query(text)
-    if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        rows = [tuple(solution[v] for v in variables) for solution in result]
-        return QueryResult("select", variables=variables, rows=rows)
-    if isinstance(result, ox.QueryBoolean):
-        return QueryResult("ask", boolean=bool(result))
-    return QueryResult("construct", triples=list(result))
+    """Run an already checked and bound text on a store (union default graph).
+
+    The pyoxigraph result object is consumed and dropped here, on the calling thread
+    (pyoxigraph objects must not be freed on another thread).
+    """
+    result = None
+    try:
+        result = store.query(text)
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = [tuple(solution[v] for v in variables) for solution in result]
+            return QueryResult("select", variables=variables, rows=rows)
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult("ask", boolean=bool(result))
+        return QueryResult("construct", triples=list(result))
+    except (OSError, RuntimeError) as error:
+        lines = str(error).strip().splitlines()
+        raise CryontoError(f"the query failed: {lines[0] if lines else type(error).__name__}"
+                           ) from None
+    finally:
+        del result

@@ -125,17 +125,12 @@ class RemoteEndpoint:
             return QueryResult("construct", triples=triples)
         fmt = _RESULT_TYPES.get(content_type, ox.QueryResultsFormat.JSON)
         try:
-            parsed = ox.parse_query_results(body, format=fmt)
-            if isinstance(parsed, ox.QueryBoolean):
-                if form != "ASK":
-                    raise ValueError("a boolean answer to a SELECT query")
-                return QueryResult("ask", boolean=bool(parsed))
-            if form == "ASK":
-                raise ValueError("solutions instead of a boolean answer to an ASK query")
-            variables = [v.value for v in parsed.variables]
-            rows = [tuple(solution[v] for v in variables) for solution in parsed]
+            answer = _parse_results(body, fmt, form)
         except (SyntaxError, ValueError, TypeError) as error:
             raise self._malformed(error) from None
+        if isinstance(answer, bool):
+            return QueryResult("ask", boolean=answer)
+        variables, rows = answer
         return QueryResult("select", variables=variables, rows=rows)
 
     def count_triples(self, graph: str) -> int:
@@ -454,6 +449,28 @@ def _iri_text(iri: str) -> str:
     """An IRI checked to be safe between < and > (it comes from the user)."""
     node = ox.NamedNode(iri)  # raises ValueError on characters an IRI cannot hold
     return node.value
+
+
+def _parse_results(body: bytes, fmt: ox.QueryResultsFormat, form: str):
+    """A boolean, or (variables, rows) of terms, from a SPARQL results document.
+
+    pyoxigraph result objects must be dropped on the thread that made them (the HTTP
+    endpoint runs queries on worker threads), so none outlives this frame, not even
+    in a traceback.
+    """
+    parsed = None
+    try:
+        parsed = ox.parse_query_results(body, format=fmt)
+        if isinstance(parsed, ox.QueryBoolean):
+            if form != "ASK":
+                raise ValueError("a boolean answer to a SELECT query")
+            return bool(parsed)
+        if form == "ASK":
+            raise ValueError("solutions instead of a boolean answer to an ASK query")
+        variables = [v.value for v in parsed.variables]
+        return variables, [tuple(solution[v] for v in variables) for solution in parsed]
+    finally:
+        del parsed
 
 
 def _media_type(header: str) -> str:
