@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from shared_paths import SHARED
 
 from cryonto.cli import main
 from cryonto.errors import CryontoError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
-SPEC_QDE = Path("/work/shared/reference/refi-qda/spec-sample-atlasti.qde")
+SPEC_QDE = SHARED / "reference/refi-qda/spec-sample-atlasti.qde"
 
 
 def run(*args: str):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from shared_paths import SHARED
 
 from cryonto.cli import main
 from cryonto.generate import CATEGORIES
@@ -18,7 +19,7 @@ from cryonto.validate import validate
 EXAMPLES = Path(__file__).parent.parent / "examples"
 CSV = EXAMPLES / "paper-quotes.csv"
 TTL = EXAMPLES / "paper-quotes.ttl"
-PAPER = Path("/work/shared/seeds/gutjahr-marten-benecke-crying-working-models.txt")
+PAPER = SHARED / "seeds/gutjahr-marten-benecke-crying-working-models.txt"
 
 
 def rows() -> list[dict[str, str]]:

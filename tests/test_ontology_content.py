@@ -14,14 +14,15 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
+from shared_paths import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
 CRYING_TTL = ROOT / "ontology" / "crying.ttl"
 LITERATURE_TTL = ROOT / "ontology" / "literature.ttl"
-SEEDS = Path("/work/shared/seeds")
+SEEDS = SHARED / "seeds"
 PAPER = SEEDS / "gutjahr-marten-benecke-crying-working-models.txt"
 DIGEST = SEEDS / "knox2017-digest.txt"
-LITERATURE_MD = Path("/work/shared/reference/literature.md")
+LITERATURE_MD = SHARED / "reference/literature.md"
 
 CRY = Namespace("https://w3id.org/cryonto/")
 CITO = Namespace("http://purl.org/spar/cito/")
@@ -141,7 +142,7 @@ FORMS = {
 MFOEM_FEELINGS = {"sadness": "MFOEM_000056", "grief": "MFOEM_000016",
                   "despair": "MFOEM_000030", "anger": "MFOEM_000009"}
 
-# external IRIs checked in /work/shared/reference/literature.md; nothing else may be mapped to
+# external IRIs checked in shared/reference/literature.md; nothing else may be mapped to
 ALLOWED_EXTERNAL = {
     OBO + "MFOEM_000031", OBO + "GO_0060273", "http://humanbehaviourchange.org/ontology/BCIO_050456",
     OBO + "MFOMD_0000133", OBO + "MFOMD_0000167", OBO + "MFOEM_000056", OBO + "MFOEM_000016",

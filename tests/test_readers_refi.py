@@ -7,13 +7,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from shared_paths import SHARED
 
 from cryonto.errors import CryontoError
 from cryonto.importing import import_file, import_to_turtle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
-SPEC_QDE = Path("/work/shared/reference/refi-qda/spec-sample-atlasti.qde")
-SPEC_EMPTY = Path("/work/shared/reference/refi-qda/spec-sample-empty.qdpx")
+SPEC_QDE = SHARED / "reference/refi-qda/spec-sample-atlasti.qde"
+SPEC_EMPTY = SHARED / "reference/refi-qda/spec-sample-empty.qdpx"
 CRY = "https://w3id.org/cryonto/"
 
 needs_spec = pytest.mark.skipif(not SPEC_QDE.is_file(), reason="REFI reference files absent")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import xmlschema
+from shared_paths import SHARED
 
 from cryonto.errors import CryontoError
 from cryonto.exporting import export_codebook
@@ -22,7 +23,7 @@ from cryonto.writers.codebook import (
     write_codebook,
 )
 
-REFERENCE = Path("/work/shared/reference/refi-qda")
+REFERENCE = SHARED / "reference/refi-qda"
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "ontology" / "mini-crying.ttl"
 NS = {"q": "urn:QDA-XML:codebook:1.0"}

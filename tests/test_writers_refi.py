@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import xmlschema
+from shared_paths import SHARED
 
 from cryonto.errors import CryontoError
 from cryonto.exporting import export_refi, load_datasets
@@ -16,7 +17,7 @@ from cryonto.model import Code, CodedDataset, Coder, Document, Segment
 from cryonto.writers import SCHEMA_DIR, stable_guid
 from cryonto.writers.refi import build_project
 
-REFERENCE = Path("/work/shared/reference/refi-qda")
+REFERENCE = SHARED / "reference/refi-qda"
 FIXTURES = Path(__file__).parent / "fixtures" / "export"
 STUDY = FIXTURES / "study.ttl"
 ATLAS = REFERENCE / "spec-sample-atlasti.qde"
