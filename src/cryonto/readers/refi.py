@@ -357,10 +357,8 @@ class _Reader:
                         out.append(self._media_selection(inner, doc))
         return out
 
-    def _base(self, element: Element, doc: Document, kind: str) -> _Sel:
-        guid = self._attr(element, "guid")
-        sel = _Sel(guid=guid, kind=kind, document=doc.key, element=describe(element),
-                   memo=_child_text(element, "Description"))
+    def _stamp(self, sel: _Sel, element: Element) -> None:
+        """Who made a selection or coding, and when (creatingUser, creationDateTime)."""
         created = element.get("creationDateTime")
         if created:
             try:
@@ -369,6 +367,12 @@ class _Reader:
                 raise CryontoError(f"creationDateTime {created!r} is not an xsd:dateTime",
                                    self.xml_name, describe(element)) from None
         sel.coder = self._user(element.get("creatingUser"))
+
+    def _base(self, element: Element, doc: Document, kind: str) -> _Sel:
+        guid = self._attr(element, "guid")
+        sel = _Sel(guid=guid, kind=kind, document=doc.key, element=describe(element),
+                   memo=_child_text(element, "Description"))
+        self._stamp(sel, element)
         for coding in element.findall("Coding"):
             sel.codes.append(self._coding(coding))
             if sel.coder is None:
@@ -430,14 +434,7 @@ class _Reader:
     def _whole_source(self, coding: Element, doc: Document) -> _Sel:
         sel = _Sel(guid=self._attr(coding, "guid"), kind="Coding", document=doc.key,
                    element=describe(coding))
-        created = coding.get("creationDateTime")
-        if created:
-            try:
-                sel.created = iso_datetime(created)
-            except ValueError:
-                raise CryontoError(f"creationDateTime {created!r} is not an xsd:dateTime",
-                                   self.xml_name, describe(coding)) from None
-        sel.coder = self._user(coding.get("creatingUser"))
+        self._stamp(sel, coding)
         sel.codes.append(self._coding(coding))
         return sel
 
