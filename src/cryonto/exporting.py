@@ -127,9 +127,9 @@ def _pseudonymizer(salt: str | None):
     return Pseudonymizer(salt)
 
 
-def export_csv(paths: Sequence[Path | str], out: Path | str, redact: bool = False,
-               salt: str | None = None) -> ExportResult:
-    """Coded data as the generic CSV `cryonto import csv` reads; `redact` for sharing."""
+def _load_redacted(paths: Sequence[Path | str], redact: bool, salt: str | None):
+    """The datasets to export, their counts before anything changes, and the pseudonymizer
+    (None unless `redact`): what every data export starts with."""
     from cryonto.writers import csv as csv_writer
 
     datasets = load_datasets(paths)
@@ -138,6 +138,15 @@ def export_csv(paths: Sequence[Path | str], out: Path | str, redact: bool = Fals
     if redact:
         pseudonym = _pseudonymizer(salt)
         datasets = [csv_writer.redact(ds, pseudonym) for ds in datasets]
+    return datasets, counts_in, pseudonym
+
+
+def export_csv(paths: Sequence[Path | str], out: Path | str, redact: bool = False,
+               salt: str | None = None) -> ExportResult:
+    """Coded data as the generic CSV `cryonto import csv` reads; `redact` for sharing."""
+    from cryonto.writers import csv as csv_writer
+
+    datasets, counts_in, pseudonym = _load_redacted(paths, redact, salt)
     table = csv_writer.build_rows(datasets, _categories())
     text = table.text()
     written = csv_writer.count_csv(text)
@@ -157,14 +166,8 @@ def export_turtle(paths: Sequence[Path | str], out: Path | str, redact: bool = F
                   creator: str | None = None) -> ExportResult:
     """Coded data as Turtle; `redact` and `license` make it pass `validate --profile
     shareable`."""
-    from cryonto.writers import csv as csv_writer
 
-    datasets = load_datasets(paths)
-    counts_in = _sum_counts(datasets)
-    pseudonym = None
-    if redact:
-        pseudonym = _pseudonymizer(salt)
-        datasets = [csv_writer.redact(ds, pseudonym) for ds in datasets]
+    datasets, counts_in, pseudonym = _load_redacted(paths, redact, salt)
     if license:
         if not _looks_like_iri(license):
             raise CryontoError(f"--license must be an IRI (e.g. "
