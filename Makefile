@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo check lint typecheck test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,17 @@ demo: $(STAMP)
 	$(BIN)/cryonto import csv examples/paper-quotes.csv --study paper-quotes -o build/paper-quotes.ttl
 	$(BIN)/cryonto validate build/paper-quotes.ttl
 	$(BIN)/cryonto query segments-per-category --data build/paper-quotes.ttl
+
+# The fast loop (under 2 minutes): lint, type check, and the tests that need no
+# external peer (no Chromium, Virtuoso, Comunica or oxigraph server).
+check: lint typecheck
+	$(BIN)/pytest -q -m "not integration and not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 # The whole test suite, with the real servers, browser and clients it needs.
 test: $(STAMP)
