@@ -30,17 +30,20 @@ class Figures:
 
 
 def _replicate_weights(table: Table, inverse: np.ndarray, n_patterns: int, replicates: int,
-                       rng: np.random.Generator) -> np.ndarray:
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+    """Pattern weights [B, P] of each replicate and, at the unitized level, its sum of l²."""
     if table.clusters is None:
-        total = round(table.weights.sum())
+        total = int(np.rint(table.weights.sum()))
         share = np.bincount(inverse, weights=table.weights, minlength=n_patterns) / total
-        return rng.multinomial(total, share / share.sum(), size=replicates).astype(np.float64)
+        drawn = rng.multinomial(total, share / share.sum(), size=replicates)
+        return drawn.astype(np.float64), None
     groups, cluster = np.unique(table.clusters, return_inverse=True)
     by_cluster = np.zeros((len(groups), n_patterns))
     np.add.at(by_cluster, (cluster.reshape(-1), inverse), table.weights)
     drawn = rng.multinomial(len(groups), np.full(len(groups), 1 / len(groups)),
                             size=replicates).astype(np.float64)
-    return drawn @ by_cluster
+    squares = None if table.unit_squares is None else drawn @ table.unit_squares[groups]
+    return drawn @ by_cluster, squares
 
 
 def figures(table: Table, replicates: int = 0, rng: np.random.Generator | None = None
@@ -48,7 +51,8 @@ def figures(table: Table, replicates: int = 0, rng: np.random.Generator | None =
     """Every coefficient for a table, with reasons for undefined ones and, if asked, intervals."""
     unique, weights, inverse = compress(table.values, table.weights)
     p = patterns(unique, table.q)
-    point = compute(p, weights, table.chance_q)
+    squares = None if table.unit_squares is None else float(table.unit_squares.sum())
+    point = compute(p, weights, table.chance_q, squares)
     values: dict[str, float | None] = {}
     reasons: dict[str, str] = {}
     for name, value in point.items():
@@ -59,9 +63,9 @@ def figures(table: Table, replicates: int = 0, rng: np.random.Generator | None =
     result = Figures(round(float(weights.sum())), values, reasons)
     if replicates > 0 and len(unique):
         rng = rng or np.random.default_rng(0)
-        w = _replicate_weights(table, inverse, len(unique), replicates, rng)
+        w, replicate_squares = _replicate_weights(table, inverse, len(unique), replicates, rng)
         tail = (1 - CONFIDENCE) / 2 * 100
-        for name, draws in compute(p, w, table.chance_q).items():
+        for name, draws in compute(p, w, table.chance_q, replicate_squares).items():
             finite = np.asarray(draws)[np.isfinite(draws)]
             if values[name] is None or len(finite) == 0:
                 result.intervals[name] = None

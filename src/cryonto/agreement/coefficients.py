@@ -17,7 +17,7 @@ import numpy as np
 
 #: JSON names of the coefficients, in report order
 NAMES = ("agreement", "cohen_kappa", "brennan_prediger", "krippendorff_alpha", "fleiss_kappa",
-         "gwet_ac1")
+         "gwet_ac1", "unitized_alpha")
 
 
 @dataclass(frozen=True)
@@ -151,8 +151,32 @@ def krippendorff_alpha(p: Patterns, w) -> np.ndarray:
         return np.where(d_e > 0, 1 - d_o / np.where(d_e > 0, d_e, 1), np.nan)
 
 
-def compute(p: Patterns, w, chance_q: int | None = None) -> dict[str, np.ndarray]:
-    """Every coefficient that applies to these data (Cohen's for two coders, Fleiss' for more)."""
+def unitized_alpha(p: Patterns, w, unit_squares) -> np.ndarray:
+    """Krippendorff's uα for a binary continuum (value 0 = gap, 1 = inside a coded unit).
+
+    Krippendorff, Mathet, Bouvry & Widlöcher (2016): observed coincidences are the lengths of
+    intersecting sections (the per-character ones); in the expected coincidences a coded unit
+    of length l cannot pair with itself, which removes l² (a gap, being divisible, removes l).
+    `unit_squares` is the sum of l² over every coder's units (scalar, or one per replicate).
+    """
+    m = p.raters
+    pairable = m >= 2
+    w = np.asarray(w, dtype=np.float64) * pairable
+    n_total = w @ m
+    disagree = np.where(pairable, (m ** 2 - (p.counts ** 2).sum(axis=1))
+                        / np.where(pairable, m - 1, 1), 0.0)
+    n_k = w @ p.counts
+    d_o = _ratio(w @ disagree, n_total)
+    self_pairs = n_k[..., 0] + np.asarray(unit_squares, dtype=np.float64)
+    d_e = _ratio(n_total ** 2 - (n_k ** 2).sum(axis=-1), n_total ** 2 - self_pairs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(d_e > 0, 1 - d_o / np.where(d_e > 0, d_e, 1), np.nan)
+
+
+def compute(p: Patterns, w, chance_q: int | None = None,
+            unit_squares=None) -> dict[str, np.ndarray]:
+    """Every coefficient that applies to these data (Cohen's for two coders, Fleiss' for more;
+    uα when the data are a binary continuum and `unit_squares` is given)."""
     out = {"agreement": percent_agreement(p, w)}
     if p.values.shape[1] == 2:
         out["cohen_kappa"] = cohen_kappa(p, w)
@@ -161,6 +185,8 @@ def compute(p: Patterns, w, chance_q: int | None = None) -> dict[str, np.ndarray
     if p.values.shape[1] > 2:
         out["fleiss_kappa"] = fleiss_kappa(p, w)
     out["gwet_ac1"] = gwet_ac1(p, w)
+    if unit_squares is not None:
+        out["unitized_alpha"] = unitized_alpha(p, w, unit_squares)
     return out
 
 

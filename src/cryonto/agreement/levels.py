@@ -53,10 +53,31 @@ def _empty(width: int) -> Table:
 def _concat(tables: list[Table], q: int, chance_q: int | None = None) -> Table:
     width = tables[0].values.shape[1]
     clusters = [t.clusters for t in tables]
+    squares = [t.unit_squares for t in tables]
     return Table(np.concatenate([t.values for t in tables]).reshape(-1, width),
                  np.concatenate([t.weights for t in tables]),
                  None if any(c is None for c in clusters) else np.concatenate(clusters),
-                 q, chance_q)
+                 q, chance_q,
+                 None if any(s is None for s in squares) else np.sum(squares, axis=0))
+
+
+def _unit_squares(codings: list, length: int) -> float:
+    """Sum of l² over one coder's units of one category in one transcript; overlapping
+    segments are one unit (a coder's unitization of a continuum has no overlaps)."""
+    spans = sorted((max(c.start, 0), min(c.end, length)) for c in codings)
+    total, current = 0.0, None
+    for start, end in spans:
+        if end <= start:
+            continue
+        if current and start < current[1]:
+            current = (current[0], max(current[1], end))
+            continue
+        if current:
+            total += (current[1] - current[0]) ** 2
+        current = (start, end)
+    if current:
+        total += (current[1] - current[0]) ** 2
+    return total
 
 
 def document_level(sel: Selection) -> LevelData:
@@ -142,9 +163,12 @@ def unitized_level(sel: Selection, data: Codings) -> LevelData:
     width = len(sel.coders)
     for k in sel.categories:
         rows, weights, clusters = [], [], []
+        squares = np.zeros(len(documents))
         for g, d in enumerate(documents):
             length = lengths[d]
             codings = grouped.get((d, k), [])
+            squares[g] = sum(_unit_squares([c for c in codings if c.coder == j], length)
+                             for j in sel.coders)
             if not codings:
                 rows.append([0] * width)
                 weights.append(length)
@@ -164,7 +188,7 @@ def unitized_level(sel: Selection, data: Codings) -> LevelData:
             disagreements.extend(_runs(d, k, cuts, cover, sel.coders, data))
         per[k] = Table(np.asarray(rows, dtype=np.int64).reshape(-1, width),
                        np.asarray(weights, dtype=np.float64),
-                       np.asarray(clusters, dtype=np.int64), 2)
+                       np.asarray(clusters, dtype=np.int64), 2, unit_squares=squares)
     overall = _concat(list(per.values()), 2) if per else _empty(width)
     notes = [f"{skipped} segment(s) without character offsets left out"] if skipped else []
     return LevelData(overall, per, disagreements, notes)

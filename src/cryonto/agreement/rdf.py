@@ -28,6 +28,7 @@ PROPERTIES = {
     "krippendorff_alpha": ("krippendorffAlpha", "Krippendorff's alpha (nominal)"),
     "fleiss_kappa": ("fleissKappa", "Fleiss' kappa"),
     "gwet_ac1": ("gwetAC1", "Gwet's AC1"),
+    "unitized_alpha": ("unitizedAlpha", "Krippendorff's unitizing alpha (u-alpha)"),
 }
 
 

@@ -19,7 +19,8 @@ from cryonto.agreement.levels import Disagreement
 
 #: how the text table names each coefficient
 LABELS = {"agreement": "agree", "cohen_kappa": "Cohen κ", "brennan_prediger": "BP κn",
-          "krippendorff_alpha": "α", "fleiss_kappa": "Fleiss κ", "gwet_ac1": "AC1"}
+          "krippendorff_alpha": "α", "fleiss_kappa": "Fleiss κ", "gwet_ac1": "AC1",
+          "unitized_alpha": "uα"}
 
 
 @dataclass

@@ -57,6 +57,8 @@ class Table:
     clusters: np.ndarray | None
     q: int
     chance_q: int | None = None  # Brennan-Prediger's q when it differs (segment level)
+    #: unitized level: per cluster (transcript), the sum of l² over every coder's coded units
+    unit_squares: np.ndarray | None = None
 
 
 def _query(name: str) -> str:
