@@ -150,3 +150,30 @@ def test_one_coder_is_an_error(tmp_path) -> None:
     assert code == 2 and "at least two coders" in err and err.count("\n") == 1
     code, _, err = _cli(str(tmp_path / "missing.ttl"))
     assert code == 2 and "no such file" in err
+
+
+def test_unitized_alpha_of_the_worked_example(study: Path) -> None:
+    """docs/agreement.md works A1.1 out by hand: α = .655, uα = .670."""
+    result = agreement([study], level="unitized").as_dict()
+    a11 = next(c for c in result["categories"] if c["notation"] == "A1.1")
+    d_o = 110 / 700
+    assert a11["krippendorff_alpha"] == pytest.approx(1 - d_o / (222950 / (700 * 699)))
+    assert a11["unitized_alpha"] == pytest.approx(1 - d_o / (222950 / 468020))
+    assert "unitized_alpha" not in agreement([study]).as_dict()["overall"]
+
+
+def test_three_coders_report_fleiss_not_cohen(tmp_path) -> None:
+    source = tmp_path / "three.csv"
+    source.write_text("document,code,start,end,coder\n"
+                      "D1,A1.1,0,10,anna\nD1,A1.1,0,10,ben\nD1,A1.1,0,10,cleo\n"
+                      "D2,A1.2,0,10,anna\nD2,A1.2,0,10,ben\nD2,A1.1,0,10,cleo\n",
+                      encoding="utf-8")
+    out = tmp_path / "three.ttl"
+    import_to_turtle("csv", source, out, study="three")
+    default = agreement([out]).as_dict()
+    assert default["coders"] == ["anna", "ben"]  # the two with most segments; ties by name
+    result = agreement([out], coders="anna,ben,cleo").as_dict()
+    overall = result["overall"]
+    assert "cohen_kappa" not in overall and overall["fleiss_kappa"] is not None
+    # 4 units (2 transcripts x 2 categories); pairwise agreement 1, 1/3, 1/3, 1 -> 2/3
+    assert overall["units"] == 4 and overall["agreement"] == pytest.approx(2 / 3)

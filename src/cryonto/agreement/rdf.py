@@ -88,7 +88,7 @@ def _observations(result: AgreementResult, run: str, scope: str, feature: str,
                   figures: Figures) -> Iterator[tuple[str, str, str]]:
     for name in result.coefficients:
         local = PROPERTIES[name][0]
-        node = _iri(f"{run}/{slug(scope)}/{local}")
+        node = _iri(f"{run}#{slug(scope)}-{local}")
         yield node, _iri(str(RDF.type)), _iri(f"{SOSA}Observation")
         yield node, _iri(f"{DCTERMS}isPartOf"), _iri(run)
         yield node, _iri(f"{SOSA}observedProperty"), _iri(f"{CRY}{local}")
@@ -112,5 +112,12 @@ def to_turtle(result: AgreementResult) -> bytes:
     prefixes = {k: v for k, v in PREFIXES.items()
                 if k in ("cry", "rdfs", "xsd", "dcterms", "prov")}
     prefixes["sosa"] = SOSA
+    for number, study in enumerate(result.studies):
+        name = "study" if number == 0 else f"study{number + 1}"
+        prefixes[name] = study if study.endswith(("/", "#")) else study + "/"
+    run = result_iri(result)
+    prefixes["agreement"] = run.rsplit("/", 1)[0] + "/"
+    prefixes["result"] = run + "#"
+    prefixes["coder"] = run.rsplit("/agreement/", 1)[0] + "/coder/"
     quads = ox.parse(LineReader(lines), format=ox.RdfFormat.N_TRIPLES)
     return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
