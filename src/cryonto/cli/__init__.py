@@ -38,6 +38,7 @@ def main() -> None:
 def _register() -> None:
     # Imported for their side effect: each module adds its commands to `main`.
     from cryonto.cli import (  # noqa: F401
+        agreement_commands,
         export_commands,
         import_commands,
         ontology_commands,
