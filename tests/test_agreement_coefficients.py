@@ -95,6 +95,8 @@ def test_missing_values_against_krippendorff_and_irrcac(rows) -> None:
     data = np.where(values >= 0, values, np.nan).T.astype(float)
     assert close(got["krippendorff_alpha"], krippendorff.alpha(
         data, level_of_measurement="nominal"))
+    if len(values) < 2:  # irrCAC's variance divides by n(n-1): one unit crashes it
+        return
     cac = irr(values, 4)
     for name, method in (("fleiss_kappa", cac.fleiss), ("gwet_ac1", cac.gwet),
                          ("brennan_prediger", cac.bp)):
