@@ -600,7 +600,8 @@ CONTRAST_LINKS = {
     "Neutralizing-contrastsWith-GivingSpace", "ExploringFacts-contrastsWith-ChangeOfTopic",
 }
 COOCCURRENCE_LINKS = {
-    "ProtestCrying-cooccursWith-CryingAsResistance", "ProtestCrying-cooccursWith-RelationalChallenge",
+    "ProtestCrying-cooccursWith-CryingAsResistance",
+    "ProtestCrying-cooccursWith-RelationalChallenge",
     "RelationalChallenge-cooccursWith-CryingAsResistance",
 }
 CAVEAT = ("further research is needed to clarify whether these labels capture the same or "
@@ -676,7 +677,8 @@ def test_definitions_stay_within_the_text(g: Graph, paper: str) -> None:
     assert "It appears to serve a strong interactive function" in paper
     assert "appears to serve" in definition(g, "ProtestCrying")
     # A2.3: dynamics disrupt attunement, evoking negative countertransference
-    assert "disrupt attunement and the therapist’s emotional availability, evoking negative" in paper
+    assert ("disrupt attunement and the therapist’s emotional availability, evoking negative"
+            in paper)
     challenge = definition(g, "RelationalChallenge")
     assert challenge.index("disrupt attunement") < challenge.index("negative countertransference")
     # I3.3: the "therapists report using this approach when" context is a scope note
