@@ -38,8 +38,8 @@ TI  - Crying in group therapy
 JO  - Journal of Examples
 PY  - 2020
 DO  - 10.1234/example.2020.1
-ER  - 
-"""
+ER  - {space}
+""".format(space="")
 CSL = [{"id": "smith2020", "type": "article-journal", "title": "Crying in group therapy",
         "author": [{"family": "Smith", "given": "A."}, {"family": "Jones", "given": "B."}],
         "container-title": "Journal of Examples", "issued": {"date-parts": [[2020]]},
@@ -207,7 +207,8 @@ PREFIXES = """@prefix cry: <https://w3id.org/cryonto/> .
 """
 GOOD = """ex:f a cry:Finding , cry:UserFinding ; cry:bearsOn cry:Pause ; cito:supports cry:Pause ;
     cry:evidenceText "x" ; bibo:locator "p. 1" ; dcterms:source ex:r ;
-    prov:wasAttributedTo ex:me ; prov:generatedAtTime "2026-11-01"^^<http://www.w3.org/2001/XMLSchema#date> .
+    prov:wasAttributedTo ex:me ;
+    prov:generatedAtTime "2026-11-01"^^<http://www.w3.org/2001/XMLSchema#date> .
 ex:r dcterms:title "A study" .
 """
 
