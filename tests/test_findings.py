@@ -246,3 +246,35 @@ def test_cli_profile_findings(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.ttl", PREFIXES + GOOD.replace('cry:evidenceText "x" ;', ""))
     result = run("validate", "--profile", "findings", bad)
     assert result.exit_code == 1 and "evidence" in result.output
+
+
+# -- cryonto show: user findings beside the built-in ones; German labels flagged ----------
+
+
+def test_show_lists_user_findings_marked(tmp_path: Path, refs: Path) -> None:
+    src = write(tmp_path / "mine.csv", f"{HEADER}\n{ROW}\n")
+    import_findings(src, tmp_path / "out.ttl", refs)
+    result = run("show", "A1.1", "--findings", tmp_path / "out.ttl")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    supporting = text.split("Findings supporting", 1)[1].split("\nFindings ", 1)[0]
+    assert "[your finding] Protest crying was common." in supporting
+    assert "Smith" in supporting and "p. 7" in supporting
+    assert "Avoidantly attached clients" in supporting  # the built-in one stays beside it
+    data = json.loads(run("show", "A1.1", "--format", "json", "--findings",
+                          tmp_path / "out.ttl").stdout)
+    flags = {f["iri"].rsplit("/", 1)[-1]: f["user"] for f in data["findings"]["supports"]}
+    assert flags["smith2020-1"] is True and flags["hill2025-2"] is False
+
+
+def test_german_labels_are_flagged_as_the_projects_translation() -> None:
+    shown = run("show", "A1.1", "--lang", "de")
+    assert shown.stdout.splitlines()[0] == "A1.1  Protestweinen"
+    assert "the cryonto project's translation" in shown.stdout
+    assert "the cryonto project's translation" in json.loads(
+        run("show", "A1.1", "--lang", "de", "--format", "json").stdout)["label_note"]
+    listed = run("categories", "--lang", "de", "--format", "csv")
+    assert listed.exit_code == 0
+    assert "the cryonto project's translation" in listed.stderr
+    assert listed.stdout.startswith("notation,")  # the CSV itself stays clean
+    assert "translation" not in run("categories").stderr

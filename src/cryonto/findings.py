@@ -526,6 +526,39 @@ def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+# -- reading findings graphs back (cryonto show) ----------------------------------------
+
+
+def load_user_findings(paths: Sequence[Path | str]) -> list[dict]:
+    """Every finding in the given findings graphs, as plain data (one dict per category)."""
+    out: list[dict] = []
+    for path in paths:
+        g = Graph()
+        try:
+            g.parse(str(path))
+        except FileNotFoundError:
+            raise CryontoError("no such file", str(path)) from None
+        except Exception as exc:  # any parser error becomes one line naming the file
+            raise CryontoError(f"cannot read findings: {str(exc).splitlines()[0]}",
+                               str(path)) from None
+        for f in sorted(g.subjects(RDF.type, CRY.Finding), key=str):
+            for prop in STANCES.values():
+                for category in g.objects(f, prop):
+                    record = g.value(f, DCTERMS.source)
+                    citation = g.value(record, DCTERMS.bibliographicCitation) if record else None
+                    out.append({
+                        "iri": str(f), "category": str(category),
+                        "stance": str(prop).rsplit("/", 1)[-1],
+                        "label": _opt(g.value(f, RDFS.label)),
+                        "claim": _opt(g.value(f, CRY.claim)),
+                        "evidence": _opt(g.value(f, CRY.evidenceText)),
+                        "location": _opt(g.value(f, BIBO.locator)),
+                        "source": {"iri": str(record) if record else None,
+                                   "citation": str(citation) if citation else None},
+                        "file": str(path), "user": True})
+    return out
+
+
 # -- the whole import ------------------------------------------------------------------
 
 
@@ -567,5 +600,5 @@ def import_findings(path: Path | str, output: Path | str | None = None,
 
 
 __all__ = ["DOI_PATTERN", "STANCES", "Builtin", "FindingRow", "ImportResult", "Reference",
-           "build_graph",
-           "import_findings", "normalize_doi", "read_findings", "read_references"]
+           "build_graph", "import_findings", "load_user_findings", "normalize_doi",
+           "read_findings", "read_references"]
