@@ -278,3 +278,47 @@ def test_german_labels_are_flagged_as_the_projects_translation() -> None:
     assert "the cryonto project's translation" in listed.stderr
     assert listed.stdout.startswith("notation,")  # the CSV itself stays clean
     assert "translation" not in run("categories").stderr
+
+
+# -- the worked example of docs/findings.md, re-run from the page ----------------------------
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "findings.md"
+
+
+def _block(text: str, lang: str) -> str:
+    return text.split(f"```{lang}\n", 1)[1].split("```", 1)[0]
+
+
+def test_worked_example_reproduces(tmp_path: Path) -> None:
+    from shared_paths import SHARED
+
+    doc = DOC.read_text(encoding="utf-8")
+    bib = write(tmp_path / "sonderland2024.bib", _block(doc, "bibtex"))
+    src = write(tmp_path / "sonderland2024.csv", _block(doc, "csv"))
+    console = "".join(part.split("```", 1)[0] for part in doc.split("```console\n")[1:])
+    result = run("import", "findings", src, "--references", bib)
+    assert result.exit_code == 0, result.output
+    assert result.output.replace(str(tmp_path) + "/", "") in console
+    out = tmp_path / "sonderland2024.findings.ttl"
+    shown = run("validate", "--profile", "findings", out)
+    assert shown.exit_code == 0 and shown.output.strip().splitlines()[-1] in console
+    table = run("query", "findings-evidence-map", "--data", out, "--param", "category=A3.2",
+                "--format", "csv")
+    assert table.exit_code == 0
+    for line in table.output.strip().splitlines():
+        assert line in console, line
+    # the study is in the paper's reference list and was not in the graph before
+    paper = (SHARED / "seeds" / "gutjahr-marten-benecke-crying-working-models.txt").read_text(
+        encoding="utf-8")
+    assert "Sønderland, N. M., Solbakken, O. A., Eilertsen, D. E., Nordmo, M., & Monsen" in paper
+    g, (f,) = findings_in(out)
+    assert str(g.value(f, CRY.evidenceText)) in paper  # read only from the seed
+    assert "sonderland" not in (Path(__file__).resolve().parent.parent / "ontology"
+                                / "literature.ttl").read_text(encoding="utf-8").lower()
+    # no DOI: literature.md does not confirm one for this study
+    assert (None, BIBO.doi, None) not in g
+    typo = write(tmp_path / "typo.csv", _block(doc, "csv").replace(",A3.2,supports,",
+                                                                   ",A3.2,agrees,"))
+    bad = run("import", "findings", typo, "--references", bib)
+    assert bad.exit_code == 2
+    assert bad.output.strip().replace(str(tmp_path) + "/", "") in console
