@@ -322,3 +322,19 @@ def test_worked_example_reproduces(tmp_path: Path) -> None:
     bad = run("import", "findings", typo, "--references", bib)
     assert bad.exit_code == 2
     assert bad.output.strip().replace(str(tmp_path) + "/", "") in console
+
+
+def test_both_engines_agree_on_the_findings_profile(tmp_path: Path) -> None:
+    bad = write(tmp_path / "bad.ttl", PREFIXES + """
+ex:f a cry:Finding ; cry:bearsOn cry:Pause , ex:Nope ; cito:supports cry:Pause , ex:Nope ;
+    cito:qualifies cry:Pause ; cito:extends cry:Pause ; dcterms:source ex:r .
+ex:r bibo:doi "10.1037/PST0000339" .
+""")
+    found = {}
+    for engine in ("fast", "pyshacl"):
+        report = validate([bad], "findings", engine=engine)
+        found[engine] = sorted(r.message for r in report.results)
+    assert found["fast"] == found["pyshacl"]
+    # not a category, cito:extends, two stances, no reference, no evidence, the DOI twice
+    assert len(found["fast"]) == 7, found["fast"]
+    assert any("ex" in m and "not a category" in m for m in found["fast"])
