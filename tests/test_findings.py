@@ -338,3 +338,16 @@ ex:r bibo:doi "10.1037/PST0000339" .
     # not a category, cito:extends, two stances, no reference, no evidence, the DOI twice
     assert len(found["fast"]) == 7, found["fast"]
     assert any("ex" in m and "not a category" in m for m in found["fast"])
+
+
+def test_one_doi_under_two_keys_is_imported_but_fails_validation(tmp_path: Path) -> None:
+    refs = write(tmp_path / "refs.bib", BIB + BIB.replace("{smith2020,", "{smith2020b,"))
+    src = write(tmp_path / "mine.csv", f"{HEADER}\n{ROW}\n"
+                + ROW.replace("smith2020,", "smith2020b,", 1) + "\n")
+    import_findings(src, tmp_path / "out.ttl", refs)
+    g, found = findings_in(tmp_path / "out.ttl")
+    assert len(found) == 2 and len(set(g.subjects(BIBO.doi, None))) == 2
+    report = validate([tmp_path / "out.ttl"], "findings")
+    assert not report.conforms
+    assert sum("10.1234/example.2020.1 is held by this record" in r.message
+               for r in report.results) == 2
