@@ -176,3 +176,55 @@ def test_unknown_format_and_language(tmp_path):
         write_codebook(entries, tmp_path / "x.pdf", "pdf")
     with pytest.raises(CryontoError):
         codebook_entries(load_category_system(MINI), "fr")
+
+
+# -- licence and attribution (the packaged ontology adapts a CC BY-SA 4.0 article) ----------
+
+BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"
+ATTRIBUTION_PARTS = ("Gutjahr, F., Marten, T., & Benecke, C.", "Crying in psychotherapy: Catalyst",
+                     "10.17605/OSF.IO/ZEK23", "CC BY-SA 4.0", "Changes")
+
+
+def test_qdc_carries_licence_and_attribution(tmp_path):
+    path = tmp_path / "c.qdc"
+    export_codebook(path, "qdc")
+    text = path.read_text(encoding="utf-8")
+    _schema("Codebook.xsd").validate(str(path))
+    assert BY_SA in ET.parse(path).getroot().get("origin")
+    comment = text.split("<!--", 1)[1].split("-->", 1)[0]
+    for part in ATTRIBUTION_PARTS:
+        assert part in comment, part
+
+
+def test_xlsx_carries_licence_and_attribution(tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "c.xlsx"
+    result = export_codebook(path, "xlsx")
+    assert result.counts_out.codes == 33
+    wb = load_workbook(path)
+    assert wb.active.title == "Codebook"
+    sheet = wb["Licence"]
+    assert sheet["B1"].value == BY_SA
+    for part in ATTRIBUTION_PARTS:
+        assert part in sheet["B2"].value, part
+    assert BY_SA in wb.properties.description
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_markdown_carries_licence_and_attribution(tmp_path, lang):
+    path = tmp_path / "c.md"
+    export_codebook(path, "md", lang=lang)
+    head = path.read_text(encoding="utf-8").split("- **", 1)[0]
+    assert BY_SA in head
+    for part in ATTRIBUTION_PARTS:
+        assert part in head, part
+
+
+def test_no_licence_claimed_for_an_ontology_without_one(tmp_path):
+    bare = tmp_path / "bare.ttl"
+    bare.write_text(MINI.read_text(encoding="utf-8").replace(
+        "dcterms:license <https://creativecommons.org/licenses/by/4.0/> ;", ""), encoding="utf-8")
+    path = tmp_path / "c.md"
+    export_codebook(path, "md", ontology=bare)
+    assert "Licence" not in path.read_text(encoding="utf-8")

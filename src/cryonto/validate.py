@@ -45,6 +45,7 @@ SEVERITY_NAMES = {VIOLATION: "Violation", WARNING: "Warning", INFO: "Info"}
 PROFILES: dict[str, tuple[str, ...]] = {
     "core": ("core.ttl",),
     "shareable": ("core.ttl", "shareable.ttl"),
+    "findings": ("findings.ttl",),
 }
 ENGINES = ("fast", "pyshacl")
 

@@ -13,11 +13,15 @@ from cryonto.render import table
 
 
 @main.command("import")
-@click.argument("fmt", metavar="FORMAT", type=click.Choice(["csv", "maxqda", "refi"],
-                                                           case_sensitive=False))
+@click.argument("fmt", metavar="FORMAT",
+                type=click.Choice(["csv", "maxqda", "refi", "findings"], case_sensitive=False))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Turtle file to write (written only if every count adds up).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Turtle file to write (written only if every count adds up). Required, "
+              "except for findings (default FILE-stem.findings.ttl).")
+@click.option("--references", type=click.Path(dir_okay=False, path_type=Path),
+              help="findings: BibTeX (.bib), RIS (.ris) or CSL-JSON (.json) resolving the "
+              "citation keys.")
 @click.option("--study", help="Study name; data IRIs live under "
               "https://w3id.org/cryonto/data/<slug>/ (default: the file name).")
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
@@ -29,18 +33,27 @@ from cryonto.render import table
 @click.option("--max-ratio", type=click.FloatRange(min=1), default=100.0, show_default=True,
               help="Highest compression ratio accepted for a zip member over 1 MiB.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def import_command(fmt: str, file: Path, output: Path, study: str | None, mapping: Path | None,
-                   ontology: tuple[Path, ...], max_unpacked: int, max_ratio: float,
-                   as_json: bool) -> None:
+def import_command(fmt: str, file: Path, output: Path | None, references: Path | None,
+                   study: str | None, mapping: Path | None, ontology: tuple[Path, ...],
+                   max_unpacked: int, max_ratio: float, as_json: bool) -> None:
     """Import coded data: FORMAT is csv, maxqda or refi; FILE the export.
+
+    FORMAT findings reads your own findings (CSV, YAML or JSON; see
+    docs/findings.md) into a findings graph to load beside the literature.
 
     Prints the counts read from FILE (documents, codes, segments, codings,
     coders), every deliberate adjustment (merges, uncoded selections, implied
     parent codes), the counts built and the counts re-read from the Turtle
     written. If they do not add up, nothing is written and the exit code is 2.
     """
+    from cryonto.errors import CryontoError
     from cryonto.importing import import_to_turtle
 
+    if fmt.lower() == "findings":
+        _import_findings(file, output, references, list(ontology), as_json)
+        return
+    if output is None:
+        raise CryontoError("-o/--output is required for " + fmt)
     result = import_to_turtle(
         fmt, file, output, study=study, mapping=mapping, ontology=list(ontology) or None,
         limits=ZipLimits(max_total=max_unpacked, max_ratio=max_ratio))
@@ -48,6 +61,20 @@ def import_command(fmt: str, file: Path, output: Path, study: str | None, mappin
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(summary_text(result))
+
+
+def _import_findings(file: Path, output: Path | None, references: Path | None,
+                     ontology: list[Path], as_json: bool) -> None:
+    from cryonto.findings import import_findings
+
+    result = import_findings(file, output, references, ontology=ontology or None)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    stances = ", ".join(f"{n} {s}" for s, n in result.stances.items())
+    click.echo(f"Imported {result.findings} findings from {result.source} into {result.output}")
+    click.echo(f"  records {result.records} ({len(result.reused_records)} packaged), "
+               f"categories {result.categories}, stances: {stances}")
 
 
 def summary_text(result) -> str:

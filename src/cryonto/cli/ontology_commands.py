@@ -24,7 +24,11 @@ _ONTOLOGY_OPTION = click.option(
     help="Ontology file(s) to use instead of the packaged ontology/*.ttl (repeatable).")
 _LANG_OPTION = click.option(
     "--lang", type=click.Choice(["en", "de"]), default="en", show_default=True,
-    help="Language of labels (and definitions, where translated).")
+    help="Language of labels (and definitions, where translated). German labels are the "
+         "cryonto project's translation, not the authors' wording.")
+#: said wherever German labels are shown (crying.ttl: cry:note/german-labels)
+GERMAN_NOTE = ("German labels are the cryonto project's translation, not the wording of "
+               "Gutjahr, Marten & Benecke.")
 
 
 def _system(files: Sequence[Path]):
@@ -49,6 +53,8 @@ def categories(lang: str, fmt: str, ontology_files: tuple[Path, ...]) -> None:
     """
     system = _system(ontology_files)
     nodes = list(system.walk())
+    if lang == "de":
+        click.echo(f"note: {GERMAN_NOTE}", err=True)
     if fmt == "tree":
         for node in nodes:
             c = node.concept
@@ -74,12 +80,31 @@ def categories(lang: str, fmt: str, ontology_files: tuple[Path, ...]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @_ONTOLOGY_OPTION
-def show(concept: str, lang: str, fmt: str, ontology_files: tuple[Path, ...]) -> None:
+@click.option("--findings", "findings_files", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Your findings graph(s) from `cryonto import findings` (repeatable): listed "
+                   "beside the built-in findings, marked as yours.")
+def show(concept: str, lang: str, fmt: str, ontology_files: tuple[Path, ...],
+         findings_files: tuple[Path, ...]) -> None:
     """Everything about one category: CONCEPT is a notation (A1.1), a label in
     English or German, an IRI or a CURIE (cry:ProtestCrying)."""
     system = _system(ontology_files)
     found = system.find(concept)
     data = _concept_data(system, found, lang)
+    if lang == "de":
+        data["label_note"] = GERMAN_NOTE
+    if findings_files:
+        from cryonto.findings import load_user_findings
+
+        for item in load_user_findings(findings_files):
+            if item["category"] == found.iri:
+                item.pop("category")
+                data["findings"].setdefault(item["stance"], []).append(item)
+                source = item["source"]
+                if source["iri"]:
+                    data["literature"].append({"iri": source["iri"], "title": None,
+                                               "citation": source["citation"], "date": None,
+                                               "doi": None, "user": True})
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
@@ -125,7 +150,8 @@ def _concept_data(system, c, lang: str) -> dict:
                       "doi": f.source.doi}
             records.setdefault(f.source.iri, source)
         findings.setdefault(f.stance, []).append(
-            {"iri": f.iri, "label": f.label, "claim": f.claim, "source": source})
+            {"iri": f.iri, "label": f.label, "claim": f.claim, "source": source,
+             "user": False})
     form = c.form
     return {
         "notation": c.notation,
@@ -176,6 +202,8 @@ def _concept_text(d: dict) -> str:
     other = {k: v for k, v in d["labels"].items() if v != d["label"]}
     for lang, label in sorted(other.items()):
         lines.append(f"  {lang or 'no language'}: {label}")
+    if d.get("label_note"):
+        lines.append(f"  ({d['label_note']})")
     if d["source_section"]:
         lines.append(f"  Source: {d['source_section']}")
 
@@ -227,10 +255,19 @@ def _concept_text(d: dict) -> str:
         items = d["findings"].get(stance, [])
         body = []
         for f in items:
-            body += _wrap(f"- {f['label'] or f['claim'] or f['iri']}", hang=2)
+            mark = "[your finding] " if f.get("user") else ""
+            body += _wrap(f"- {mark}{f['label'] or f['claim'] or f['iri']}", hang=2)
             if f["claim"] and f["claim"] != f["label"]:
                 body += _wrap(f["claim"], "      ")
-            if f["source"]:
+            if f.get("user"):
+                if f.get("evidence"):
+                    where = f" ({f['location']})" if f.get("location") else ""
+                    body += _wrap(f"evidence: “{f['evidence']}”{where}", "      ", 10)
+                body += _wrap(f"from: {f['file']}", "      ")
+                if f["source"] and (f["source"].get("citation") or f["source"].get("iri")):
+                    body += _wrap(f"source: {f['source'].get('citation') or f['source']['iri']}",
+                                  "      ", 8)
+            elif f["source"]:
                 body += _wrap(f"source: {_record_text(f['source'])}", "      ", 8)
         section(f"{title} ({len(items)})", body or ["  (none)"])
     section("Literature", [line for r in d["literature"]
@@ -241,7 +278,8 @@ def _concept_text(d: dict) -> str:
 def _record_text(r: dict) -> str:
     text = r["citation"] or " ".join(x for x in (r["title"], r["date"] and f"({r['date']})") if x)
     text = text or r["iri"]
-    return f"{text} doi:{r['doi']}" if r["doi"] else text
+    text = f"{text} doi:{r['doi']}" if r["doi"] else text
+    return f"{text} [cited by your findings]" if r.get("user") else text
 
 
 # -- check --------------------------------------------------------------------------

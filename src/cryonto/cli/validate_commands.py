@@ -13,10 +13,11 @@ from cryonto.cli import main
 @main.command("validate")
 @click.argument("data", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--profile", type=click.Choice(["core", "shareable"]), default="core",
+@click.option("--profile", type=click.Choice(["core", "shareable", "findings"]), default="core",
               show_default=True,
               help="core: a structurally valid coded dataset; shareable: core plus no "
-                   "interview text, pseudonymous participants, licence and provenance.")
+                   "interview text, pseudonymous participants, licence and provenance; "
+                   "findings: findings and the records they cite (docs/findings.md).")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text",
               show_default=True, help="Report format (turtle: a sh:ValidationReport).")

@@ -13,7 +13,12 @@ format, so the four files always agree. Decisions (see docs/export.md):
   language, so a codebook re-imported into a project updates, not duplicates;
 * colours: grey for the domains, one colour per main category (Okabe-Ito
   palette, distinguishable with colour-vision deficiencies), inherited by
-  its subcategories.
+  its subcategories;
+* licence: the ontology's `dcterms:license` and `dcterms:rights` (attribution
+  and note of changes) travel with the entries (`Codebook.rights`) into the
+  .qdc (XML comment and `origin`), the .xlsx (a "Licence" sheet and the
+  document description) and the .md (a paragraph under the title). The
+  packaged ontology adapts a CC BY-SA 4.0 article, so its codebooks are too.
 """
 
 from __future__ import annotations
@@ -43,6 +48,49 @@ MAIN_COLORS = ("#D55E00", "#CC79A7", "#E69F00", "#0072B2", "#56B4E9", "#009E73",
 
 
 @dataclass(frozen=True)
+class Rights:
+    """Licence IRI and attribution text (with the note of changes) of the ontology."""
+
+    license: str
+    attribution: str | None = None
+
+    def text(self) -> str:
+        parts = [f"Licence: {self.license}"]
+        if self.attribution:
+            parts.append(self.attribution)
+        return " ".join(parts)
+
+
+class Codebook(list["CodebookEntry"]):
+    """The entries of a codebook, with the licence of the ontology they come from."""
+
+    rights: Rights | None = None
+
+
+def ontology_rights(sources: Sequence[Path | str]) -> Rights | None:
+    """`dcterms:license` and English `dcterms:rights` of the owl:Ontology in the files."""
+    from rdflib import Graph, Literal
+    from rdflib.namespace import DCTERMS, OWL, RDF
+
+    graph = Graph()
+    for source in sources:
+        if str(source).endswith((".ttl", ".rdf", ".owl", ".nt", ".jsonld")):
+            try:
+                graph.parse(str(source))
+            except Exception as exc:  # any parser error: one line naming the file
+                raise CryontoError(f"cannot read the ontology's licence: {exc}", str(source)) \
+                    from None
+    for onto in graph.subjects(RDF.type, OWL.Ontology):
+        license_ = graph.value(onto, DCTERMS.license)
+        if license_ is None:
+            continue
+        texts = [o for o in graph.objects(onto, DCTERMS.rights) if isinstance(o, Literal)]
+        english = [str(o) for o in texts if o.language in (None, "en")]
+        return Rights(str(license_), english[0] if english else None)
+    return None
+
+
+@dataclass(frozen=True)
 class CodebookEntry:
     iri: str
     notation: str | None
@@ -60,7 +108,7 @@ class CodebookEntry:
         return f"{self.notation} {self.label}" if self.notation else self.label
 
 
-def codebook_entries(system: CategorySystem, lang: str = "en") -> list[CodebookEntry]:
+def codebook_entries(system: CategorySystem, lang: str = "en") -> Codebook:
     """The category tree, depth first in notation order, each concept once.
 
     A concept with two broader concepts (none in the paper) is listed under the
@@ -68,7 +116,8 @@ def codebook_entries(system: CategorySystem, lang: str = "en") -> list[CodebookE
     """
     if lang not in LANGS:
         raise CryontoError(f"unknown language {lang!r}; expected one of {', '.join(LANGS)}")
-    entries: list[CodebookEntry] = []
+    entries = Codebook()
+    entries.rights = ontology_rights(system.sources)
     seen: set[str] = set()
     main_index = 0
     domain_index = 0
@@ -112,7 +161,9 @@ def qdc_bytes(entries: Sequence[CodebookEntry]) -> bytes:
     """A REFI-QDA codebook (urn:QDA-XML:codebook:1.0), validated against Codebook.xsd."""
     ET.register_namespace("", CODEBOOK_NS)
     q = f"{{{CODEBOOK_NS}}}"
-    root = ET.Element(q + "CodeBook", {"origin": f"cryonto {__version__}"})
+    rights = _rights(entries)
+    origin = f"cryonto {__version__}" + (f"; licence {rights.license}" if rights else "")
+    root = ET.Element(q + "CodeBook", {"origin": origin})
     codes = ET.SubElement(root, q + "Codes")
     element_of: dict[str, ET.Element] = {}
     for entry in entries:
@@ -125,7 +176,12 @@ def qdc_bytes(entries: Sequence[CodebookEntry]) -> bytes:
         element_of[entry.iri] = node
     # a Description must come before the nested Codes: SubElement order above keeps it so
     ET.indent(root, space="  ")
-    data = XML_DECLARATION + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n"
+    comment = b""
+    if rights:
+        safe = rights.text().replace("--", "\u2013")  # "--" may not occur in an XML comment
+        comment = f"<!-- {safe} -->\n".encode()
+    data = (XML_DECLARATION + comment + ET.tostring(root, encoding="unicode").encode("utf-8")
+            + b"\n")
     validate_xml(data, "Codebook.xsd", "codebook")
     return data
 
@@ -175,6 +231,14 @@ def xlsx_bytes(entries: Sequence[CodebookEntry], lang: str = "en") -> bytes:
     ws.auto_filter.ref = ws.dimensions
     wb.properties.title = f"cryonto category system ({lang})"
     wb.properties.creator = f"cryonto {__version__}"
+    rights = _rights(entries)
+    if rights:
+        wb.properties.description = rights.text()
+        sheet = wb.create_sheet("Licence")
+        sheet.append(["licence", rights.license])
+        sheet.append(["attribution and changes", rights.attribution or ""])
+        sheet.column_dimensions["B"].width = 120
+        sheet.cell(2, 2).alignment = Alignment(wrap_text=True, vertical="top")
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -196,6 +260,9 @@ _MD_TITLES = {
 def markdown_text(entries: Sequence[CodebookEntry], lang: str = "en") -> str:
     title, intro, example_word = _MD_TITLES.get(lang, _MD_TITLES["en"])
     lines = [f"# {title}", "", intro, ""]
+    rights = _rights(entries)
+    if rights:
+        lines += [f"*{_one_line(rights.text())}*", ""]
     for e in entries:
         indent = "  " * (e.level - 1)
         grouping = not e.codable or not e.notation
@@ -211,6 +278,10 @@ def markdown_text(entries: Sequence[CodebookEntry], lang: str = "en") -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _rights(entries: Sequence[CodebookEntry]) -> Rights | None:
+    return getattr(entries, "rights", None)
 
 
 # -- writing -----------------------------------------------------------------------
@@ -263,5 +334,6 @@ def _count_xlsx(data: bytes) -> int:
     return sum(1 for row in ws.iter_rows(min_row=2, values_only=True) if any(row))
 
 
-__all__ = ["CSV_COLUMNS", "FORMATS", "LANGS", "CodebookEntry", "codebook_entries",
-           "csv_text", "markdown_text", "qdc_bytes", "write_codebook", "xlsx_bytes"]
+__all__ = ["CSV_COLUMNS", "FORMATS", "LANGS", "Codebook", "CodebookEntry", "Rights",
+           "codebook_entries", "csv_text", "markdown_text", "ontology_rights", "qdc_bytes",
+           "write_codebook", "xlsx_bytes"]
