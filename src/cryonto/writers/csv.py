@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from cryonto.errors import CryontoError
 from cryonto.model import Code, CodedDataset, Counts
-from cryonto.writers import Adjustment
+from cryonto.writers import Adjustment, cells
 
 CODE_SEPARATOR = ";"  # the importer splits the code column on it
 COLUMNS = ("document", "code", "start", "end", "coder", "text", "segment_id", "participant",
@@ -44,11 +44,8 @@ class CsvTable:
     notes: list[str] = field(default_factory=list)
 
     def text(self) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        writer.writerows(self.rows)
-        return buffer.getvalue()
+        """The CSV, every cell neutralised against formula injection (`writers.cells`)."""
+        return cells.csv_text(COLUMNS, self.rows)
 
 
 def code_labels(ds: CodedDataset, categories=None) -> dict[str, str]:
