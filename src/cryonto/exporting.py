@@ -25,6 +25,9 @@ from cryonto.writers import Adjustment, adjusted
 
 SALT_ENV = "CRYONTO_SALT"
 CODEBOOK_FORMATS = ("qdc", "csv", "xlsx", "md")
+REDACTED_NOTE = ("redacted: segment, memo and transcript text, the study description and all "
+                 "file names removed; study, documents, participants and segments renamed by "
+                 "pseudonyms (docs/export.md)")
 
 
 @dataclass
@@ -106,16 +109,21 @@ def _categories():
 
 
 def export_refi(paths: Sequence[Path | str], out: Path | str,
-                name: str | None = None) -> ExportResult:
-    """Coded data as a REFI-QDA project (.qdpx) valid against Project.xsd."""
+                name: str | None = None, redact: bool = False,
+                salt: str | None = None) -> ExportResult:
+    """Coded data as a REFI-QDA project (.qdpx) valid against Project.xsd; `redact` for
+    sharing (no text in the project or its sources, names replaced by pseudonyms)."""
     from cryonto.writers.refi import build_project, write_qdpx
 
-    datasets = load_datasets(paths)
+    datasets, counts_in, pseudonym = _load_redacted(paths, redact, salt)
     project = build_project(datasets, _categories(), name=name)
-    counts_in = _sum_counts(datasets)
     _check_counts(adjusted(counts_in, project.adjustments), project.counts, "refi export")
     write_qdpx(project, out)
-    return ExportResult(Path(out), counts_in, project.counts, project.notes,
+    notes = list(project.notes)
+    if redact:
+        notes.append(REDACTED_NOTE)
+    return ExportResult(Path(out), counts_in, project.counts, notes,
+                        random_salt=bool(pseudonym and pseudonym.random),
                         adjustments=project.adjustments)
 
 
@@ -154,8 +162,7 @@ def export_csv(paths: Sequence[Path | str], out: Path | str, redact: bool = Fals
     write_text(out, text)
     notes = list(table.notes)
     if redact:
-        notes.append("redacted: segment text and memos removed; participant ids, document "
-                     "names and segment ids replaced by pseudonyms")
+        notes.append(REDACTED_NOTE)
     return ExportResult(Path(out), counts_in, written, notes,
                         random_salt=bool(pseudonym and pseudonym.random),
                         adjustments=table.adjustments)
@@ -195,12 +202,11 @@ def export_turtle(paths: Sequence[Path | str], out: Path | str, redact: bool = F
         handle.write(data)
     notes = []
     if redact:
-        notes.append("redacted: segment text, memos and transcript text removed; participant "
-                     "ids, document names and segment ids replaced by pseudonyms")
+        notes.append(REDACTED_NOTE)
         if not all(ds.license for ds in datasets):
             notes.append("no license on the dataset: the shareable profile requires one "
                          "(--license IRI)")
-        if not all(ds.creator or ds.source_file for ds in datasets):
+        if not all(ds.creator for ds in datasets):
             notes.append("no provenance on the dataset: the shareable profile requires one "
                          "(--creator NAME)")
     return ExportResult(Path(out), counts_in, written, notes,
