@@ -85,7 +85,7 @@ def test_neutralised_text_is_safe_and_reversible(text):
 @given(st.lists(st.lists(st.text(), min_size=1, max_size=4), min_size=1, max_size=5),
        st.sampled_from([",", "\t"]))
 @settings(max_examples=500)
-def test_csv_and_tsv_cells_are_safe_quoted_and_come_back(rows, delimiter):
+def test_csv_and_tsv_cells_are_safe_and_come_back(rows, delimiter):
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     text = csv_text(None, rows, delimiter)
@@ -94,8 +94,25 @@ def test_csv_and_tsv_cells_are_safe_quoted_and_come_back(rows, delimiter):
     for written, original in zip(parsed, rows, strict=True):
         assert all(safe(cell) for cell in written)
         assert [unneutralise(cell) for cell in written] == original
-    # every cell quoted: a separator inside a cell never ends it for another reader
-    assert all_cells_quoted(text, delimiter)
+
+
+SEPARATOR_TEXT = st.text(alphabet=st.sampled_from(list("ab1-=+@'\";,\t\r\n ")), max_size=8)
+
+
+@given(st.lists(SEPARATOR_TEXT, min_size=1, max_size=4), st.sampled_from([",", "\t"]))
+@settings(max_examples=1000)
+def test_a_foreign_separator_inside_a_cell_cannot_start_a_formula_cell(row, delimiter):
+    """OWASP: separators and quotes inside a cell must not let a new cell begin there.
+    Either the row has none (then any separator finds the same cells) or every cell of it
+    is quoted."""
+    text = csv_text(None, [row], delimiter)
+    if any(ch in cell for cell in row for ch in ",;\t\"'\r\n"):
+        assert all_cells_quoted(text, delimiter)
+    else:
+        for other in (",", ";", "\t"):
+            cells = next(csv.reader(io.StringIO(text, newline=""), delimiter=other))
+            # this file's own separator seen as text (a TSV read as ","-CSV) is no formula
+            assert all(safe(cell.lstrip(delimiter)) for cell in cells)
 
 
 def all_cells_quoted(text: str, delimiter: str) -> bool:

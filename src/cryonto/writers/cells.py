@@ -7,11 +7,12 @@ or carriage return is run as a formula by Excel, LibreOffice and Google Sheets
 OWASP's "CSV Injection" advice:
 
 * **CSV** (every writer, and the CLI's csv/tsv output): such a cell gets a
-  leading single quote, and every cell is wrapped in double quotes so that a
-  separator inside a cell (a ``;`` for a spreadsheet in a German locale) cannot
-  start a new cell there. A cell that already starts with ``'`` followed by a
-  dangerous character or another ``'`` gets one more quote, so `unneutralise`
-  (used by `cryonto import csv`) gives back exactly the original text.
+  leading single quote, and a row with a separator or quote inside a cell is
+  written with every cell in double quotes, so that the separator (a ``;`` for
+  a spreadsheet in a German locale) cannot start a new cell there. A cell that
+  already starts with ``'`` followed by a dangerous character or another ``'``
+  gets one more quote, so `unneutralise` (used by `cryonto import csv`) gives
+  back exactly the original text.
 * **Plain numbers** (``-2``, ``+3``, ``-2.5``, ``1e-3``) stay numbers: no
   formula can hide in them and a spreadsheet should sum them.
 * **xlsx**: the text is kept unchanged but stored as a string with Excel's own
@@ -59,16 +60,25 @@ def unneutralise(text: str) -> str:
 
 def csv_text(header: Sequence[object] | None, rows: Iterable[Sequence[object]],
              delimiter: str = ",") -> str:
-    """Rows as CSV (or TSV) with every cell neutralised and quoted: the one CSV writer."""
+    """Rows as CSV (or TSV), every cell neutralised: the one CSV writer.
+
+    A row in which any cell holds a separator (``,``, ``;``, tab), a quote or a
+    line break has every cell quoted, so a spreadsheet that splits on another
+    separator than this file's cannot start a cell inside one of them; other
+    rows (numbers, plain words) are quoted only where RFC 4180 needs it.
+    """
     buffer = io.StringIO()
-    if header is not None:  # column names are ours: quoted only where RFC 4180 needs it
-        csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerow(
-            [neutralise(v) for v in header])
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n",
+    minimal = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    quoted = csv.writer(buffer, delimiter=delimiter, lineterminator="\n",
                         quoting=csv.QUOTE_ALL)
-    for row in rows:
-        writer.writerow([neutralise(v) for v in row])
+    for row in ([header] if header is not None else []) + list(rows):
+        cells = [neutralise(v) for v in row]
+        writer = quoted if any(_SPLITS.search(cell) for cell in cells) else minimal
+        writer.writerow(cells)
     return buffer.getvalue()
+
+
+_SPLITS = re.compile("[,;\t\"'\r\n]")
 
 
 def set_xlsx_cell(cell, value: object) -> None:
