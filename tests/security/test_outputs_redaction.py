@@ -251,3 +251,30 @@ def test_without_a_salt_a_random_one_is_announced_on_stderr(tmp_path):
     # kept nowhere: no file beside the output holds it
     assert sorted(p.name for p in tmp_path.iterdir()) == ["P07_Mueller.csv", "s.ttl",
                                                           "study.ttl"]
+
+
+# -- what redaction keeps: the researchers' own code names ---------------------------------
+
+
+def test_a_name_left_in_a_code_name_is_reported(tmp_path):
+    """Redaction keeps code names; a code named after the case carries the name on, and
+    every redacting export says so (the file-derived names themselves are gone)."""
+    source = tmp_path / "P07_Mueller.csv"
+    source.write_text("document,code,start,end,coder\n"
+                      "Interview_Mueller.txt,Fall Mueller,0,5,Coder A\n"
+                      "Interview_Mueller.txt,A1.1,5,9,Coder A\n", encoding="utf-8")
+    study = tmp_path / "study.ttl"
+    import_to_turtle("csv", source, study)
+    for command in ("csv", "turtle", "refi"):
+        result = run("export", command, study, "-o", tmp_path / f"out.{command}", "--redact",
+                     "--salt", SALT)
+        assert result.exit_code == 0, result.output
+        assert "'Fall Mueller'; check before sharing" in result.output, command
+
+
+def test_no_such_note_when_nothing_is_left(tmp_path):
+    study = tmp_path / "study.ttl"
+    import_to_turtle("csv", p07_csv(tmp_path), study)
+    result = run("export", "turtle", study, "-o", tmp_path / "s.ttl", "--redact",
+                 "--salt", SALT)
+    assert result.exit_code == 0 and "check before sharing" not in result.output

@@ -22,9 +22,11 @@ import csv
 import hashlib
 import hmac
 import io
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from cryonto.errors import CryontoError
 from cryonto.model import Code, CodedDataset, Counts
@@ -316,6 +318,44 @@ def redact(ds: CodedDataset, pseudonym: Pseudonymizer) -> CodedDataset:
     return out
 
 
+def clear_names(ds: CodedDataset) -> set[str]:
+    """The words of the names `redact` replaces: study, file, documents, participants,
+    segments ("P07_Mueller.csv" -> P07, Mueller). Words of three characters or more
+    that are not mere digits, and not the file type."""
+    names = {ds.study, *(seg.id for seg in ds.segments)}
+    for name in (ds.source_file, *(d.name for d in ds.documents.values())):
+        if name:
+            names.add(PurePath(name).stem)
+    names |= {d.participant for d in ds.documents.values() if d.participant}
+    words = {word for name in names for word in _WORD_SPLIT.split(name)}
+    return {w for w in words if len(w) >= 3 and not w.isdigit()}
+
+
+def leftover_names(originals: Sequence[CodedDataset],
+                   redacted: Sequence[CodedDataset]) -> list[str]:
+    """Replaced names that still occur, as words, in what redaction keeps of the
+    researchers' own text: study code names and definitions, coder names, creator.
+
+    A code named after a case ("Fall Mueller") carries the name on; the exports say so.
+    """
+    words = set().union(*(clear_names(ds) for ds in originals)) if originals else set()
+    found: list[str] = []
+    for ds in redacted:
+        kept = [ds.creator or ""] + [c.name for c in ds.coders.values()]
+        for code in ds.codes.values():
+            if code.category is None:
+                kept += [code.name, code.description or ""]
+        for text in kept:
+            for word in sorted(words):
+                pattern = rf"(?<![^\W_]){re.escape(word)}(?![^\W_])"
+                if re.search(pattern, text, re.IGNORECASE) and text not in found:
+                    found.append(text)
+    return found
+
+
+_WORD_SPLIT = re.compile(r"[\W_]+")
+
+
 def _local_key(key: str, base: str, kind: str) -> str:
     """A key read back from RDF is the old IRI; keep only what follows `<base><kind>/`."""
     prefix = f"{base}{kind}/"
@@ -323,4 +363,4 @@ def _local_key(key: str, base: str, kind: str) -> str:
 
 
 __all__ = ["COLUMNS", "MIN_SALT_LENGTH", "CsvTable", "Pseudonymizer", "build_rows",
-           "code_labels", "count_csv", "redact"]
+           "clear_names", "code_labels", "count_csv", "leftover_names", "redact"]
