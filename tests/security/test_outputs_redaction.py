@@ -3,7 +3,8 @@
 A study imported without --study is named after its file (``P07_Mueller.csv`` ->
 ``P07_Mueller``, ``…/data/p07-mueller/``), and REFI/MAXQDA document names are the
 transcripts' file names (``Interview_Schmidt.txt``). Every redacting export is run on real
-imports and every byte it writes (each member of the .qdpx too) is searched for those names.
+imports (generic CSV, REFI-QDA .qdpx, MAXQDA CSV) and every byte it writes (each member of
+the .qdpx too) is searched for those names.
 The shareable profile must fail the unredacted data and pass the redacted.
 """
 
@@ -85,10 +86,24 @@ def schmidt_qdpx(folder: Path) -> Path:
     return path
 
 
-@pytest.fixture(params=["csv", "refi"])
+def mueller_maxqda(folder: Path) -> Path:
+    """A MAXQDA "Coded segments" export: document names are the transcripts' file names."""
+    path = folder / "P07_Mueller_Codings.csv"
+    path.write_text(
+        "Dokumentgruppe;Dokumentname;Code;Anfang;Ende;Segment;Kommentar;Erstellt von\n"
+        "PDT;P07_Mueller_Sitzung1.docx;Formen\\Protestweinen;3;3;Herr Mueller weinte;"
+        "Mueller aufgebracht;kim\n"
+        "PDT;Interview Schmidt;Interventionen\\Pause;5;7;eine Pause;;kim\n", encoding="utf-8")
+    return path
+
+
+SOURCES = {"csv": p07_csv, "refi": schmidt_qdpx, "maxqda": mueller_maxqda}
+
+
+@pytest.fixture(params=sorted(SOURCES))
 def imported(request, tmp_path) -> Path:
     """The study as `cryonto import` writes it, named after its file (no --study)."""
-    source = p07_csv(tmp_path) if request.param == "csv" else schmidt_qdpx(tmp_path)
+    source = SOURCES[request.param](tmp_path)
     out = tmp_path / "study.ttl"
     import_to_turtle(request.param, source, out)
     text = out.read_bytes().lower()
