@@ -26,6 +26,11 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP)
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -81,7 +86,7 @@ def csv_text(header: Sequence[object] | None, rows: Iterable[Sequence[object]],
 _SPLITS = re.compile("[,;\t\"'\r\n]")
 
 
-def set_xlsx_cell(cell, value: object) -> None:
+def set_xlsx_cell(cell: Cell, value: object) -> None:
     """Put `value` into an openpyxl cell as data: a string is never stored as a formula."""
     cell.value = value
     if isinstance(value, str):
@@ -90,7 +95,7 @@ def set_xlsx_cell(cell, value: object) -> None:
             cell.quotePrefix = True  # Excel shows it as text, also after editing the cell
 
 
-def append_xlsx_row(ws, values: Sequence[object]) -> None:
+def append_xlsx_row(ws: Worksheet, values: Sequence[object]) -> None:
     """`ws.append(values)`, but every string stays a string (see `set_xlsx_cell`)."""
     line = ws.max_row + 1 if ws.max_row > 1 or ws.cell(1, 1).value is not None else 1
     for column, value in enumerate(values, start=1):
