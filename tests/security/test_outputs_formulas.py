@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
@@ -96,10 +96,14 @@ def test_csv_and_tsv_cells_are_safe_and_come_back(rows, delimiter):
         assert [unneutralise(cell) for cell in written] == original
 
 
-SEPARATOR_TEXT = st.text(alphabet=st.sampled_from(list("ab1-=+@'\";,\t\r\n ")), max_size=8)
+SEPARATOR_TEXT = st.one_of(
+    st.text(alphabet=st.sampled_from(list("ab1-=+@'\";,\t\r\n ")), max_size=8),
+    st.from_regex(r"[+-][0-9]{1,3}(\.[0-9])?", fullmatch=True),  # signed plain numbers
+    st.sampled_from(["WEBSERVICE(1)", "A1"]))
 
 
 @given(st.lists(SEPARATOR_TEXT, min_size=1, max_size=4), st.sampled_from([",", "\t"]))
+@example(["-1", "WEBSERVICE(1)"], ",")
 @settings(max_examples=1000)
 def test_a_foreign_separator_inside_a_cell_cannot_start_a_formula_cell(row, delimiter):
     """OWASP: separators and quotes inside a cell must not let a new cell begin there.
@@ -108,11 +112,15 @@ def test_a_foreign_separator_inside_a_cell_cannot_start_a_formula_cell(row, deli
     text = csv_text(None, [row], delimiter)
     if any(ch in cell for cell in row for ch in ",;\t\"'\r\n"):
         assert all_cells_quoted(text, delimiter)
-    else:
+    elif not all_cells_quoted(text, delimiter):
         for other in (",", ";", "\t"):
             cells = next(csv.reader(io.StringIO(text, newline=""), delimiter=other))
-            # this file's own separator seen as text (a TSV read as ","-CSV) is no formula
+            # read with another separator: a cell may run over several of this file's
+            # cells; it must not start like a formula (this file's own tabs aside)
             assert all(safe(cell.lstrip(delimiter)) for cell in cells)
+            # nor like a signed number running on into the next cell ("-1,WEBSERVICE(…)")
+            assert all(cell.lstrip(delimiter)[:1] not in ("+", "-") or len(row) == 1
+                       for cell in cells)
 
 
 def all_cells_quoted(text: str, delimiter: str) -> bool:

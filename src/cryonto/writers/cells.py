@@ -68,9 +68,10 @@ def csv_text(header: Sequence[object] | None, rows: Iterable[Sequence[object]],
     """Rows as CSV (or TSV), every cell neutralised: the one CSV writer.
 
     A row in which any cell holds a separator (``,``, ``;``, tab), a quote or a
-    line break has every cell quoted, so a spreadsheet that splits on another
-    separator than this file's cannot start a cell inside one of them; other
-    rows (numbers, plain words) are quoted only where RFC 4180 needs it.
+    line break, or a signed number, has every cell quoted, so
+    a spreadsheet that splits on another separator than this file's cannot start
+    a formula there; other rows (numbers, plain words) are quoted only where
+    RFC 4180 needs it.
     """
     buffer = io.StringIO()
     minimal = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
@@ -78,9 +79,21 @@ def csv_text(header: Sequence[object] | None, rows: Iterable[Sequence[object]],
                         quoting=csv.QUOTE_ALL)
     for row in ([header] if header is not None else []) + list(rows):
         cells = [neutralise(v) for v in row]
-        writer = quoted if any(_SPLITS.search(cell) for cell in cells) else minimal
+        writer = quoted if _needs_quotes(cells) else minimal
         writer.writerow(cells)
     return buffer.getvalue()
+
+
+def _needs_quotes(cells: Sequence[str]) -> bool:
+    """Could a spreadsheet splitting on another separator see a formula in this row?
+
+    Yes if a cell holds a separator, quote or line break; or if a cell is a signed
+    number (``-1``) and others follow, since read as one cell ``-1,WEBSERVICE(…)``
+    starts with ``-``. Quoted, what follows is a string literal in formula syntax too.
+    """
+    if any(_SPLITS.search(cell) for cell in cells):
+        return True
+    return len(cells) > 1 and any(cell[:1] in ("+", "-") for cell in cells)
 
 
 _SPLITS = re.compile("[,;\t\"'\r\n]")
