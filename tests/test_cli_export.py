@@ -16,6 +16,7 @@ from cryonto.model import Counts
 FIXTURES = Path(__file__).parent / "fixtures" / "export"
 STUDY = FIXTURES / "study.ttl"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+SALT = "a test salt, 16+ chars"
 
 
 def run(*args: str, env: dict | None = None):
@@ -63,13 +64,13 @@ def test_csv_and_redacted_csv(tmp_path):
     assert result.exit_code == 0, result.output
     assert "codes -1:" in result.output  # the unused parent code, reported
     shared = tmp_path / "shared.csv"
-    result = run("export", "csv", STUDY, "-o", shared, "--redact", "--salt", "k")
+    result = run("export", "csv", STUDY, "-o", shared, "--redact", "--salt", SALT)
     assert result.exit_code == 0, result.output
     text = shared.read_text(encoding="utf-8")
     assert "P07" not in text and "Often I just wait" not in text
     again = tmp_path / "again.csv"
     assert run("export", "csv", STUDY, "-o", again, "--redact",
-               env={"CRYONTO_SALT": "k"}).exit_code == 0
+               env={"CRYONTO_SALT": SALT}).exit_code == 0
     assert again.read_bytes() == shared.read_bytes()
 
 
@@ -82,7 +83,7 @@ def test_redact_without_salt_says_so(tmp_path):
 
 def test_turtle_redacted_with_license(tmp_path):
     out = tmp_path / "shared.ttl"
-    result = run("export", "turtle", STUDY, "-o", out, "--redact", "--salt", "k",
+    result = run("export", "turtle", STUDY, "-o", out, "--redact", "--salt", SALT,
                  "--license", LICENSE)
     assert result.exit_code == 0, result.output
     assert _counts(result.output, "in:") == _counts(result.output, "out:")
@@ -103,7 +104,7 @@ def test_turtle_redacted_without_license_warns(tmp_path, monkeypatch):
         return datasets
 
     monkeypatch.setattr(exporting, "load_datasets", no_license)
-    result = run("export", "turtle", STUDY, "-o", tmp_path / "x.ttl", "--redact", "--salt", "k")
+    result = run("export", "turtle", STUDY, "-o", tmp_path / "x.ttl", "--redact", "--salt", SALT)
     assert result.exit_code == 0
     assert "requires one (--license IRI)" in result.output
 
@@ -112,8 +113,8 @@ def test_shareable_validation_of_redacted_turtle(tmp_path):
     if "validate" not in main.commands:
         pytest.skip("cryonto validate is not registered yet")
     out = tmp_path / "shared.ttl"
-    assert run("export", "turtle", STUDY, "-o", out, "--redact", "--salt", "k",
-               "--license", LICENSE).exit_code == 0
+    assert run("export", "turtle", STUDY, "-o", out, "--redact", "--salt", SALT,
+               "--license", LICENSE, "--creator", "Test team").exit_code == 0
     result = run("validate", out, "--profile", "shareable")
     assert result.exit_code == 0, result.output
     plain = tmp_path / "plain.ttl"

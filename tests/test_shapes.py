@@ -32,33 +32,53 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 TEXT = "She started crying when we talked about her mother, and I stayed with it. " * 2
 
 
+#: the exporter's pseudonyms for the redacted fixture (what `export --redact` writes)
+STUDY_PSEUDONYM = "ST-00000000f001"
+PSEUDO = {"s1": "S-00000000a001", "s2": "S-00000000a002", "s3": "S-00000000a003",
+          "s4": "S-00000000a004", "D1": "D-00000000d001", "D2": "D-00000000d002"}
+
+
+def _name(ds: CodedDataset, key: str) -> str:
+    """The fixture's key ("s1", "D1") as the dataset names it (pseudonym when redacted)."""
+    return PSEUDO.get(key, key) if ds.study == STUDY_PSEUDONYM else key
+
+
 def good_dataset(redacted: bool = False) -> CodedDataset:
-    ds = CodedDataset(study="fixture", title="Fixture study",
+    def n(key: str) -> str:
+        return PSEUDO[key] if redacted else key
+
+    ds = CodedDataset(study=STUDY_PSEUDONYM if redacted else "fixture",
+                      title=STUDY_PSEUDONYM if redacted else "Fixture study",
                       license="https://creativecommons.org/licenses/by/4.0/",
-                      creator="Test team", source_file="fixture.csv")
-    ds.documents["D1"] = Document("D1", "D1", participant="P01", orientation="PDT",
-                                  text=None if redacted else TEXT,
-                                  text_length=len(TEXT) if redacted else None)
-    ds.documents["D2"] = Document("D2", "D2", participant="P-3f9a0c21ab12", orientation="CBT",
-                                  text_length=50)
+                      creator="Test team", source_file=None if redacted else "fixture.csv")
+    ds.documents[n("D1")] = Document(n("D1"), n("D1"), participant="P01", orientation="PDT",
+                                      text=None if redacted else TEXT,
+                                      text_length=len(TEXT) if redacted else None)
+    ds.documents[n("D2")] = Document(n("D2"), n("D2"), participant="P-3f9a0c21ab12",
+                                      orientation="CBT", text_length=50)
     protest, pause = category_iri("A1.1"), category_iri("I2.1")
     ds.codes[protest] = Code(protest, "Protest crying", category=protest)
     ds.codes[pause] = Code(pause, "Pause", category=pause)
     ds.codes["Protest"] = Code("Protest", "Protest", mappings=[("exactMatch", protest)])
     ds.coders["C1"] = Coder("C1", "C1")
-    common = {"coder": "C1", "created": "2024-03-01T10:15:00Z", "source_file": "fixture.csv"}
+    common = {"coder": "C1", "created": "2024-03-01T10:15:00Z",
+              "source_file": None if redacted else "fixture.csv"}
 
     def text(a: int, b: int) -> str:
         return "[redacted]" if redacted else TEXT[a:b]
 
+    def where(row: int) -> str | None:
+        return None if redacted else f"row {row}"
+
     ds.segments = [
-        Segment("s1", "D1", [protest], start=0, end=10, text=text(0, 10),
-                source_locator="row 2", **common),
-        Segment("s2", "D1", ["Protest", pause], start=20, end=35, text=text(20, 35),
-                source_locator="row 3", **common),
-        Segment("s3", "D2", [pause], start_paragraph=1, end_paragraph=2,
-                source_locator="row 4", **common),
-        Segment("s4", "D2", [protest], start=5, end=15, source_locator="row 5", **common),
+        Segment(n("s1"), n("D1"), [protest], start=0, end=10, text=text(0, 10),
+                source_locator=where(2), **common),
+        Segment(n("s2"), n("D1"), ["Protest", pause], start=20, end=35, text=text(20, 35),
+                source_locator=where(3), **common),
+        Segment(n("s3"), n("D2"), [pause], start_paragraph=1, end_paragraph=2,
+                source_locator=where(4), **common),
+        Segment(n("s4"), n("D2"), [protest], start=5, end=15, source_locator=where(5),
+                **common),
     ]
     return ds
 
@@ -95,11 +115,11 @@ def lit(value: str, datatype: str | None = None) -> ox.Literal:
 
 
 def seg(ds, key, suffix=""):
-    return N(ds.iri("segment", key) + suffix)
+    return N(ds.iri("segment", _name(ds, key)) + suffix)
 
 
 def doc(ds, key):
-    return N(ds.iri("document", key))
+    return N(ds.iri("document", _name(ds, key)))
 
 
 # (name, mutation, {shape or constraint local name: severity})
@@ -314,6 +334,30 @@ SHAREABLE_CASES: list[tuple[str, Mutation, dict[str, str]]] = [
      {"StudyGeneratedAt": VIOLATION}),
     ("memo", lambda st, ds: add(st, seg(ds, "s2"), RDFS + "comment", lit("she said her name")),
      {"SegmentMemoWarning": WARNING}),
+    # names taken from file names (issue 7, item 6)
+    ("source file", lambda st, ds: add(st, iri(ds, "study", ""), CRY + "sourceFile",
+                                       lit("P07_Mueller.csv")),
+     {"NoSourceFile": VIOLATION}),
+    ("source path", lambda st, ds: add(st, doc(ds, "D1"), CRY + "sourcePath",
+                                       lit("relative://Interview_Schmidt.txt")),
+     {"NoSourcePath": VIOLATION}),
+    ("study named after its file", lambda st, ds: put(st, iri(ds, "study", ""),
+                                                      DCT + "identifier", lit("P07_Mueller")),
+     {"StudyIdentifierPseudonym": VIOLATION}),
+    ("study title", lambda st, ds: put(st, iri(ds, "study", ""), DCT + "title",
+                                       lit("P07_Mueller")),
+     {"StudyTitlePseudonym": VIOLATION}),
+    ("study description", lambda st, ds: add(st, iri(ds, "study", ""), DCT + "description",
+                                             lit("Interviews of Mrs Schmidt")),
+     {"StudyDescriptionWarning": WARNING}),
+    ("document name", lambda st, ds: put(st, doc(ds, "D1"), DCT + "title",
+                                         lit("Interview_Schmidt.txt")),
+     {"TranscriptTitlePseudonym": VIOLATION}),
+    ("segment id", lambda st, ds: put(st, seg(ds, "s1"), DCT + "identifier", lit("row-2")),
+     {"SegmentIdentifierPseudonym": VIOLATION}),
+    ("codebook title", lambda st, ds: put(st, N(ds.base_iri + "codebook"), DCT + "title",
+                                          lit("Codebook of P07_Mueller")),
+     {"CodebookTitlePseudonym": VIOLATION}),
 ]
 
 
@@ -327,7 +371,12 @@ def test_text_fixture_fails_shareable_but_passes_core(tmp_path):
     path = write(store_of(good_dataset()), tmp_path / "text.ttl")
     assert validate([path], "core").results == []
     report = validate([path], "shareable")
-    assert set(found(report)) == {"SegmentTextRedacted", "TranscriptTextRedacted"}
+    # interview text, and every name the study took from its file
+    assert set(found(report)) == {
+        "SegmentTextRedacted", "TranscriptTextRedacted", "NoSourceFile",
+        "StudyIdentifierPseudonym", "StudyTitlePseudonym", "StudyIriPseudonym",
+        "TranscriptTitlePseudonym", "TranscriptIriPseudonym", "SegmentIdentifierPseudonym",
+        "SegmentIriPseudonym", "CodebookTitlePseudonym", "DataIriUnderPseudonymousStudy"}
     assert report.failed()
 
 

@@ -16,6 +16,7 @@ from cryonto.writers.csv import COLUMNS, Pseudonymizer, build_rows, code_labels,
 
 FIXTURES = Path(__file__).parent / "fixtures" / "export"
 STUDY = FIXTURES / "study.ttl"
+SALT = "a test salt, 16+ chars"
 EXAMPLE = Path(__file__).parent.parent / "examples" / "paper-quotes.csv"
 CRY = "https://w3id.org/cryonto/"
 #: everything in the fixture that identifies a participant or carries interview text
@@ -93,7 +94,7 @@ def test_segments_without_positions_are_left_out_and_reported():
 
 def test_redact_removes_every_text_and_participant_id(tmp_path):
     out = tmp_path / "shared.csv"
-    result = export_csv([STUDY], out, redact=True, salt="a secret")
+    result = export_csv([STUDY], out, redact=True, salt="a secret of 16+ chars")
     text = out.read_text(encoding="utf-8")
     for secret in SECRETS:
         assert secret not in text, secret
@@ -116,15 +117,15 @@ def test_redact_removes_every_text_and_participant_id(tmp_path):
 
 def test_same_salt_same_pseudonyms_other_salt_other_pseudonyms(tmp_path, monkeypatch):
     a, b, c = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
-    export_csv([STUDY], a, redact=True, salt="one")
-    export_csv([STUDY], b, redact=True, salt="one")
-    export_csv([STUDY], c, redact=True, salt="two")
+    export_csv([STUDY], a, redact=True, salt="salt number one, 16+")
+    export_csv([STUDY], b, redact=True, salt="salt number one, 16+")
+    export_csv([STUDY], c, redact=True, salt="salt number two, 16+")
     assert a.read_bytes() == b.read_bytes()
     ids_a = {r["participant"] for r in _rows(a)}
     ids_c = {r["participant"] for r in _rows(c)}
     assert not ids_a & ids_c
     # the salt from the environment works like --salt
-    monkeypatch.setenv("CRYONTO_SALT", "one")
+    monkeypatch.setenv("CRYONTO_SALT", "salt number one, 16+")
     d = tmp_path / "d.csv"
     export_csv([STUDY], d, redact=True)
     assert d.read_bytes() == a.read_bytes()
@@ -143,27 +144,28 @@ def test_pseudonymizer_is_keyed_hmac():
     import hashlib
     import hmac
 
-    p = Pseudonymizer("k")
-    expected = hmac.new(b"k", b"participant:P07", hashlib.sha256).hexdigest()[:12]
+    p = Pseudonymizer("k" * 16)
+    expected = hmac.new(b"k" * 16, b"participant:P07", hashlib.sha256).hexdigest()[:12]
     assert p("participant", "P07", "P") == f"P-{expected}"
     assert p("document", "P07", "D") != f"D-{expected}"  # kinds are kept apart
 
 
 def test_redact_keeps_counts_and_structure():
     (ds,) = load_datasets([STUDY])
-    shared = redact(ds, Pseudonymizer("s"))
+    shared = redact(ds, Pseudonymizer(SALT))
     assert shared.counts() == ds.counts()
     assert all(s.text is None and s.memo is None and s.source_file is None
                for s in shared.segments)
     assert all(d.text is None for d in shared.documents.values())
-    assert shared.source_file.startswith("F-") and shared.source_file.endswith(".csv")
+    assert shared.source_file is None  # file names name participants
+    assert shared.study.startswith("ST-") and shared.title == shared.study
     assert [s.start for s in shared.segments] == [s.start for s in ds.segments]
     assert ds.segments[0].text is not None  # the original is untouched
 
 
 def test_turtle_redacted_has_no_text_no_ids_and_a_license(tmp_path):
     out = tmp_path / "shared.ttl"
-    result = export_turtle([STUDY], out, redact=True, salt="s",
+    result = export_turtle([STUDY], out, redact=True, salt=SALT,
                            license="https://creativecommons.org/licenses/by/4.0/")
     assert result.counts_in == result.counts_out
     text = out.read_text(encoding="utf-8")
@@ -207,7 +209,7 @@ def test_redacted_turtle_passes_the_shareable_shapes(tmp_path):
         pytest.skip("shapes/shareable.ttl not available")
     plain, shared = tmp_path / "plain.ttl", tmp_path / "shared.ttl"
     export_turtle([STUDY], plain)
-    export_turtle([STUDY], shared, redact=True, salt="s",
+    export_turtle([STUDY], shared, redact=True, salt=SALT, creator="Test team",
                   license="https://creativecommons.org/licenses/by/4.0/")
     assert _violations(plain)  # interview text: not shareable
     assert _violations(shared) == []
@@ -238,15 +240,16 @@ def test_round_trip_of_the_fixture_is_a_fixed_point(tmp_path):
 
 
 def test_redacted_csv_imports_and_passes_shareable_with_a_license(tmp_path):
-    """--redact output + import csv + export turtle --license: the documented sharing path."""
+    """--redact output + import csv + export turtle --redact --license --creator: the
+    documented sharing path (the re-import records the CSV's file name; --redact drops it)."""
     importing = pytest.importorskip("cryonto.importing")
     from cryonto import resources
 
     if not (resources.shapes_dir() / "shareable.ttl").is_file():
         pytest.skip("shapes/shareable.ttl not available")
-    export_csv([STUDY], tmp_path / "shared.csv", redact=True, salt="s")
+    export_csv([STUDY], tmp_path / "shared.csv", redact=True, salt=SALT)
     importing.import_to_turtle("csv", tmp_path / "shared.csv", tmp_path / "shared.ttl",
                                study="export-fixture")
-    export_turtle([tmp_path / "shared.ttl"], tmp_path / "final.ttl",
-                  license="https://creativecommons.org/licenses/by/4.0/")
+    export_turtle([tmp_path / "shared.ttl"], tmp_path / "final.ttl", redact=True, salt=SALT,
+                  creator="Test team", license="https://creativecommons.org/licenses/by/4.0/")
     assert _violations(tmp_path / "final.ttl") == []

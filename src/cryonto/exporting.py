@@ -14,6 +14,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -23,8 +24,14 @@ from cryonto.model import CodedDataset, Counts, count_store, from_store
 from cryonto.store import GraphStore
 from cryonto.writers import Adjustment, adjusted
 
+if TYPE_CHECKING:
+    from cryonto.writers.csv import Pseudonymizer
+
 SALT_ENV = "CRYONTO_SALT"
 CODEBOOK_FORMATS = ("qdc", "csv", "xlsx", "md")
+REDACTED_NOTE = ("redacted: segment, memo and transcript text, the study description and all "
+                 "file names removed; study, documents, participants and segments renamed by "
+                 "pseudonyms (docs/export.md)")
 
 
 @dataclass
@@ -106,16 +113,21 @@ def _categories():
 
 
 def export_refi(paths: Sequence[Path | str], out: Path | str,
-                name: str | None = None) -> ExportResult:
-    """Coded data as a REFI-QDA project (.qdpx) valid against Project.xsd."""
+                name: str | None = None, redact: bool = False,
+                salt: str | None = None) -> ExportResult:
+    """Coded data as a REFI-QDA project (.qdpx) valid against Project.xsd; `redact` for
+    sharing (no text in the project or its sources, names replaced by pseudonyms)."""
     from cryonto.writers.refi import build_project, write_qdpx
 
-    datasets = load_datasets(paths)
+    datasets, counts_in, redaction = _load_redacted(paths, redact, salt)
     project = build_project(datasets, _categories(), name=name)
-    counts_in = _sum_counts(datasets)
     _check_counts(adjusted(counts_in, project.adjustments), project.counts, "refi export")
     write_qdpx(project, out)
-    return ExportResult(Path(out), counts_in, project.counts, project.notes,
+    notes = list(project.notes)
+    if redaction:
+        notes += redaction.notes(datasets)
+    return ExportResult(Path(out), counts_in, project.counts, notes,
+                        random_salt=bool(redaction and redaction.random),
                         adjustments=project.adjustments)
 
 
@@ -127,18 +139,43 @@ def _pseudonymizer(salt: str | None):
     return Pseudonymizer(salt)
 
 
+@dataclass
+class _Redaction:
+    """How the data was redacted: the keyed pseudonyms, and the data before."""
+
+    pseudonym: Pseudonymizer
+    originals: list[CodedDataset]
+
+    @property
+    def random(self) -> bool:
+        return self.pseudonym.random
+
+    def notes(self, redacted: Sequence[CodedDataset]) -> list[str]:
+        """The redaction note, and any replaced name still in a code or coder name."""
+        from cryonto.writers.csv import leftover_names
+
+        notes = [REDACTED_NOTE]
+        left = leftover_names(self.originals, redacted)
+        if left:
+            notes.append("a study, file, document, participant or segment name is still in "
+                         "text redaction keeps (code names and definitions, coders): "
+                         + "; ".join(repr(t[:60]) for t in left[:5])
+                         + ("; …" if len(left) > 5 else "") + "; check before sharing")
+        return notes
+
+
 def _load_redacted(paths: Sequence[Path | str], redact: bool, salt: str | None):
-    """The datasets to export, their counts before anything changes, and the pseudonymizer
+    """The datasets to export, their counts before anything changes, and the redaction
     (None unless `redact`): what every data export starts with."""
     from cryonto.writers import csv as csv_writer
 
     datasets = load_datasets(paths)
     counts_in = _sum_counts(datasets)
-    pseudonym = None
+    redaction = None
     if redact:
-        pseudonym = _pseudonymizer(salt)
-        datasets = [csv_writer.redact(ds, pseudonym) for ds in datasets]
-    return datasets, counts_in, pseudonym
+        redaction = _Redaction(_pseudonymizer(salt), datasets)
+        datasets = [csv_writer.redact(ds, redaction.pseudonym) for ds in datasets]
+    return datasets, counts_in, redaction
 
 
 def export_csv(paths: Sequence[Path | str], out: Path | str, redact: bool = False,
@@ -146,18 +183,17 @@ def export_csv(paths: Sequence[Path | str], out: Path | str, redact: bool = Fals
     """Coded data as the generic CSV `cryonto import csv` reads; `redact` for sharing."""
     from cryonto.writers import csv as csv_writer
 
-    datasets, counts_in, pseudonym = _load_redacted(paths, redact, salt)
+    datasets, counts_in, redaction = _load_redacted(paths, redact, salt)
     table = csv_writer.build_rows(datasets, _categories())
     text = table.text()
     written = csv_writer.count_csv(text)
     _check_counts(adjusted(counts_in, table.adjustments), written, "csv export")
     write_text(out, text)
     notes = list(table.notes)
-    if redact:
-        notes.append("redacted: segment text and memos removed; participant ids, document "
-                     "names and segment ids replaced by pseudonyms")
+    if redaction:
+        notes += redaction.notes(datasets)
     return ExportResult(Path(out), counts_in, written, notes,
-                        random_salt=bool(pseudonym and pseudonym.random),
+                        random_salt=bool(redaction and redaction.random),
                         adjustments=table.adjustments)
 
 
@@ -167,7 +203,7 @@ def export_turtle(paths: Sequence[Path | str], out: Path | str, redact: bool = F
     """Coded data as Turtle; `redact` and `license` make it pass `validate --profile
     shareable`."""
 
-    datasets, counts_in, pseudonym = _load_redacted(paths, redact, salt)
+    datasets, counts_in, redaction = _load_redacted(paths, redact, salt)
     if license:
         if not _looks_like_iri(license):
             raise CryontoError(f"--license must be an IRI (e.g. "
@@ -194,17 +230,16 @@ def export_turtle(paths: Sequence[Path | str], out: Path | str, redact: bool = F
     with atomic_write(out, "wb") as handle:
         handle.write(data)
     notes = []
-    if redact:
-        notes.append("redacted: segment text, memos and transcript text removed; participant "
-                     "ids, document names and segment ids replaced by pseudonyms")
+    if redaction:
+        notes += redaction.notes(datasets)
         if not all(ds.license for ds in datasets):
             notes.append("no license on the dataset: the shareable profile requires one "
                          "(--license IRI)")
-        if not all(ds.creator or ds.source_file for ds in datasets):
+        if not all(ds.creator for ds in datasets):
             notes.append("no provenance on the dataset: the shareable profile requires one "
                          "(--creator NAME)")
     return ExportResult(Path(out), counts_in, written, notes,
-                        random_salt=bool(pseudonym and pseudonym.random))
+                        random_salt=bool(redaction and redaction.random))
 
 
 def _looks_like_iri(text: str) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 
@@ -54,8 +52,8 @@ def _clip(text: str, width: int) -> str:
 
 
 def delimited(columns: Sequence[str], rows: Sequence[Sequence[Value]], delimiter: str) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([[_cell(v) for v in row] for row in rows])
-    return buffer.getvalue().rstrip("\n")
+    """CSV/TSV for a spreadsheet: cells that could run as formulas are neutralised."""
+    from cryonto.writers.cells import csv_text
+
+    return csv_text(columns, [[_cell(v) for v in row] for row in rows],
+                    delimiter).rstrip("\n")

@@ -28,8 +28,10 @@ def _report(result: ExportResult, fields: tuple[str, ...] = _COUNT_FIELDS) -> No
     for note in result.notes:
         click.echo(f"note: {note}")
     if result.random_salt:
-        click.echo(f"note: pseudonyms come from a random salt kept nowhere; give --salt or "
-                   f"{SALT_ENV} to get the same pseudonyms in every export")
+        click.echo(f"note: pseudonyms come from a random salt kept nowhere (not in the output, "
+                   f"not on disk): nobody can link them to the ids or to another export; give "
+                   f"--salt or {SALT_ENV} (at least 16 characters, kept with the study's key "
+                   f"list) to re-link them later", err=True)
     click.echo(f"wrote {result.path}")
 
 
@@ -58,8 +60,9 @@ _data_argument = click.argument("data", nargs=-1, required=True,
                                 type=click.Path(dir_okay=False, path_type=Path))
 _salt_option = click.option(
     "--salt", envvar=SALT_ENV, default=None,
-    help=f"Secret key for pseudonyms (also ${SALT_ENV}); the same salt gives the same "
-         "pseudonyms in every export. Without it a random salt is used and kept nowhere.")
+    help=f"Secret key for pseudonyms (also ${SALT_ENV}), at least 16 characters; the same "
+         "salt gives the same pseudonyms in every export. Without it a random salt is used "
+         "and kept nowhere.")
 
 
 @export.command("refi")
@@ -67,11 +70,16 @@ _salt_option = click.option(
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The .qdpx file to write.")
 @click.option("--name", default=None, help="Project name (default: the study title).")
-def refi(data: tuple[Path, ...], output: Path, name: str | None) -> None:
+@click.option("--redact", is_flag=True,
+              help="No segment, memo or transcript text; study, document, participant and "
+                   "segment names replaced by pseudonyms; no file names.")
+@_salt_option
+def refi(data: tuple[Path, ...], output: Path, name: str | None, redact: bool,
+         salt: str | None) -> None:
     """Coded DATA (Turtle from `cryonto import`) as a REFI-QDA project (.qdpx)."""
     from cryonto.exporting import export_refi
 
-    _report(export_refi(data, output, name=name))
+    _report(export_refi(data, output, name=name, redact=redact, salt=salt))
 
 
 @export.command("csv")
@@ -79,8 +87,8 @@ def refi(data: tuple[Path, ...], output: Path, name: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The CSV file to write.")
 @click.option("--redact", is_flag=True,
-              help="Remove segment text and memos; replace participant ids, document names "
-                   "and segment ids by pseudonyms.")
+              help="No segment, memo or transcript text; study, document, participant and "
+                   "segment names replaced by pseudonyms; no file names.")
 @_salt_option
 def csv_command(data: tuple[Path, ...], output: Path, redact: bool, salt: str | None) -> None:
     """Coded DATA as the generic CSV that `cryonto import csv` reads."""
@@ -94,8 +102,8 @@ def csv_command(data: tuple[Path, ...], output: Path, redact: bool, salt: str | 
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The Turtle file to write.")
 @click.option("--redact", is_flag=True,
-              help="Remove segment, memo and transcript text; replace participant ids, "
-                   "document names and segment ids by pseudonyms.")
+              help="No segment, memo or transcript text; study, document, participant and "
+                   "segment names replaced by pseudonyms; no file names.")
 @click.option("--license", "license_iri", default=None, metavar="IRI",
               help="License of the dataset, e.g. https://creativecommons.org/licenses/by/4.0/")
 @click.option("--creator", default=None, metavar="NAME",

@@ -29,6 +29,7 @@ from cryonto.readers.common import (
     orientation,
     plural,
 )
+from cryonto.writers.cells import unneutralise
 
 REQUIRED = ("document", "code", "start", "end", "coder")
 OPTIONAL = ("text", "segment_id", "participant", "orientation", "memo", "created")
@@ -108,6 +109,7 @@ def read_csv(path: Path | str, study: str | None = None,
             break
         row_no += 1
         where = f"row {row_no}"
+        row = [unneutralise(cell) for cell in row]  # undo export csv's formula quote
         if not any(cell.strip() for cell in row):
             empty_rows += 1
             continue

@@ -187,13 +187,10 @@ def qdc_bytes(entries: Sequence[CodebookEntry]) -> bytes:
 
 
 def csv_text(entries: Sequence[CodebookEntry]) -> str:
+    from cryonto.writers.cells import csv_text as neutralised_csv
+
     by_iri = {e.iri: e for e in entries}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in _rows(entries, by_iri):
-        writer.writerow(row)
-    return buffer.getvalue()
+    return neutralised_csv(CSV_COLUMNS, _rows(entries, by_iri))  # formulas neutralised
 
 
 def _rows(entries: Sequence[CodebookEntry], by_iri: dict[str, CodebookEntry]) -> list[list]:
@@ -210,15 +207,17 @@ def xlsx_bytes(entries: Sequence[CodebookEntry], lang: str = "en") -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    from cryonto.writers.cells import append_xlsx_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Codebook"
-    ws.append(list(CSV_COLUMNS))
+    append_xlsx_row(ws, list(CSV_COLUMNS))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     by_iri = {e.iri: e for e in entries}
     for entry, row in zip(entries, _rows(entries, by_iri), strict=True):
-        ws.append(row)
+        append_xlsx_row(ws, row)  # strings stay strings, never formulas
         line = ws.max_row
         ws.cell(line, 2).font = Font(bold=not entry.codable)
         ws.cell(line, 4).alignment = Alignment(wrap_text=True, vertical="top")

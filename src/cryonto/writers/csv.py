@@ -8,10 +8,11 @@ code is a cryonto category or a study code mapped onto one by skos:exactMatch,
 else the study code's name (its path "Parent\\Child" when two codes share a name).
 
 `redact` turns a dataset into one that may leave the study: no segment text,
-no memos, no transcript text, participant ids, document names and segment ids
-replaced by keyed pseudonyms (HMAC-SHA256). With the same salt the same id
-always gets the same pseudonym; without a salt a random one is used and kept
-nowhere, so nobody can link or reverse the pseudonyms (see docs/export.md).
+no memos, no transcript text, no file names; the study, participant ids,
+document names and segment ids replaced by keyed pseudonyms (HMAC-SHA256).
+With the same salt the same id always gets the same pseudonym; without a salt
+a random one is used and kept nowhere, so nobody can link or reverse the
+pseudonyms (see docs/export.md).
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ import csv
 import hashlib
 import hmac
 import io
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from cryonto.errors import CryontoError
 from cryonto.model import Code, CodedDataset, Counts
-from cryonto.writers import Adjustment
+from cryonto.writers import Adjustment, cells
 
 CODE_SEPARATOR = ";"  # the importer splits the code column on it
 COLUMNS = ("document", "code", "start", "end", "coder", "text", "segment_id", "participant",
@@ -35,6 +38,8 @@ COLUMNS = ("document", "code", "start", "end", "coder", "text", "segment_id", "p
 
 #: how many hex digits of the HMAC a pseudonym keeps (48 bits; collisions are checked)
 PSEUDONYM_DIGITS = 12
+#: shortest salt accepted: ids such as "P07" are few, so a short salt is found by trying
+MIN_SALT_LENGTH = 16
 
 
 @dataclass
@@ -44,11 +49,8 @@ class CsvTable:
     notes: list[str] = field(default_factory=list)
 
     def text(self) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        writer.writerows(self.rows)
-        return buffer.getvalue()
+        """The CSV, every cell neutralised against formula injection (`writers.cells`)."""
+        return cells.csv_text(COLUMNS, self.rows)
 
 
 def code_labels(ds: CodedDataset, categories=None) -> dict[str, str]:
@@ -208,11 +210,6 @@ def _int(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-def _mentions(text: str, sensitive: set[str]) -> bool:
-    folded = text.casefold()
-    return any(item and item.casefold() in folded for item in sensitive)
-
-
 # -- redaction ---------------------------------------------------------------------
 
 
@@ -224,6 +221,10 @@ class Pseudonymizer:
             self.key = secrets.token_bytes(32)
             self.random = True
         else:
+            if len(salt) < MIN_SALT_LENGTH:  # a short salt is guessed, and every id with it
+                raise CryontoError(
+                    f"--salt must be at least {MIN_SALT_LENGTH} characters (got {len(salt)}); "
+                    "e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
             self.key = salt.encode("utf-8") if isinstance(salt, str) else salt
             self.random = False
         self._given: dict[tuple[str, str], str] = {}
@@ -243,27 +244,49 @@ class Pseudonymizer:
 
 
 def redact(ds: CodedDataset, pseudonym: Pseudonymizer) -> CodedDataset:
-    """A copy of `ds` fit to share: see the module docstring for what changes.
+    """A copy of `ds` fit to share: the one place the redaction rule lives.
 
-    Kept: codes and codebook, positions, coders, orientation, language, text
-    length, timestamps, GUIDs, the study's IRI, title, license and creator, and
-    its source file name unless it contains a participant id, document name or
-    segment id (then a pseudonym with the same extension): the shareable
-    profile wants provenance.
+    Removed: segment, memo and transcript text, the study's description and
+    every file name or path (`cry:sourceFile`, `cry:sourcePath`,
+    `cry:sourceLocator`). Replaced by keyed pseudonyms: the study (identifier
+    and title ``ST-…``; a study is named after its file unless --study was
+    given), documents (``D-…``), participants (``P-…``) and segments (``S-…``).
+    Every IRI is minted again under the study pseudonym, so no IRI keeps a
+    name. Kept: codes and codebook, positions, coders, orientation, language,
+    text lengths, timestamps, GUIDs, license and creator.
     """
-    out = copy.copy(ds)  # shallow copies of what changes; codes and coders are shared as is
+    out = copy.copy(ds)  # shallow copies of what changes
     out.documents = {key: copy.copy(doc) for key, doc in ds.documents.items()}
     out.segments = [copy.copy(seg) for seg in ds.segments]
     for seg in out.segments:
         seg.codes = list(seg.codes)
-    out.codes = dict(ds.codes)
-    out.coders = dict(ds.coders)
-    sensitive = {d.name for d in ds.documents.values()} | {
-        d.participant for d in ds.documents.values() if d.participant} | {
-        s.id for s in ds.segments}
-    if out.source_file and _mentions(out.source_file, sensitive):
-        suffix = "." + out.source_file.rsplit(".", 1)[-1] if "." in out.source_file else ""
-        out.source_file = pseudonym("file", out.source_file, "F") + suffix[:8]
+    old_base = ds.base_iri
+    study = pseudonym("study", ds.study, "ST")
+    out.study = out.title = study
+    out.description = None
+    out.source_file = None
+    out.base = None  # minted again from the pseudonym: the old IRI carried the name
+    code_key = {key: _local_key(key, old_base, "code") for key in ds.codes}
+    if len(set(code_key.values())) != len(code_key):
+        code_key = {key: key for key in ds.codes}  # keys are already names, not IRIs
+    out.codes = {}
+    for key, code in ds.codes.items():
+        new = copy.copy(code)
+        new.key = code_key[key]
+        new.parent = code_key.get(code.parent, code.parent) if code.parent else None
+        new.mappings = list(code.mappings)
+        if new.category is None:
+            new.iri = None
+        out.codes[new.key] = new
+    coder_key = {key: _local_key(key, old_base, "coder") for key in ds.coders}
+    if len(set(coder_key.values())) != len(coder_key):
+        coder_key = {key: key for key in ds.coders}
+    out.coders = {}
+    for key, coder in ds.coders.items():
+        new_coder = copy.copy(coder)
+        new_coder.key = coder_key[key]
+        new_coder.iri = None
+        out.coders[new_coder.key] = new_coder
     doc_key: dict[str, str] = {}
     documents = {}
     for key, doc in out.documents.items():
@@ -277,13 +300,15 @@ def redact(ds: CodedDataset, pseudonym: Pseudonymizer) -> CodedDataset:
             doc.text_length = len(doc.text)
         doc.text = None
         doc.path = None
-        doc.iri = None  # minted again from the pseudonym: the old IRI carried the name
+        doc.iri = None
         if new_name in documents:
             raise CryontoError("two documents got the same pseudonym; use another salt")
         documents[new_name] = doc
     out.documents = documents
     for seg in out.segments:
         seg.document = doc_key[seg.document]
+        seg.codes = [code_key[key] for key in seg.codes]
+        seg.coder = coder_key.get(seg.coder, seg.coder) if seg.coder else None
         seg.id = pseudonym("segment", seg.id, "S")
         seg.iri = None
         seg.text = None
@@ -293,5 +318,49 @@ def redact(ds: CodedDataset, pseudonym: Pseudonymizer) -> CodedDataset:
     return out
 
 
-__all__ = ["COLUMNS", "CsvTable", "Pseudonymizer", "build_rows", "code_labels", "count_csv",
-           "redact"]
+def clear_names(ds: CodedDataset) -> set[str]:
+    """The words of the names `redact` replaces: study, file, documents, participants,
+    segments ("P07_Mueller.csv" -> P07, Mueller). Words of three characters or more
+    that are not mere digits, and not the file type."""
+    names = {ds.study, *(seg.id for seg in ds.segments)}
+    for name in (ds.source_file, *(d.name for d in ds.documents.values())):
+        if name:
+            names.add(PurePath(name).stem)
+    names |= {d.participant for d in ds.documents.values() if d.participant}
+    words = {word for name in names for word in _WORD_SPLIT.split(name)}
+    return {w for w in words if len(w) >= 3 and not w.isdigit()}
+
+
+def leftover_names(originals: Sequence[CodedDataset],
+                   redacted: Sequence[CodedDataset]) -> list[str]:
+    """Replaced names that still occur, as words, in what redaction keeps of the
+    researchers' own text: study code names and definitions, coder names, creator.
+
+    A code named after a case ("Fall Mueller") carries the name on; the exports say so.
+    """
+    words = set().union(*(clear_names(ds) for ds in originals)) if originals else set()
+    found: list[str] = []
+    for ds in redacted:
+        kept = [ds.creator or ""] + [c.name for c in ds.coders.values()]
+        for code in ds.codes.values():
+            if code.category is None:
+                kept += [code.name, code.description or ""]
+        for text in kept:
+            for word in sorted(words):
+                pattern = rf"(?<![^\W_]){re.escape(word)}(?![^\W_])"
+                if re.search(pattern, text, re.IGNORECASE) and text not in found:
+                    found.append(text)
+    return found
+
+
+_WORD_SPLIT = re.compile(r"[\W_]+")
+
+
+def _local_key(key: str, base: str, kind: str) -> str:
+    """A key read back from RDF is the old IRI; keep only what follows `<base><kind>/`."""
+    prefix = f"{base}{kind}/"
+    return key[len(prefix):] if key.startswith(prefix) and len(key) > len(prefix) else key
+
+
+__all__ = ["COLUMNS", "MIN_SALT_LENGTH", "CsvTable", "Pseudonymizer", "build_rows",
+           "clear_names", "code_labels", "count_csv", "leftover_names", "redact"]
