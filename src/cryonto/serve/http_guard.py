@@ -1,0 +1,150 @@
+"""What a web page in the researcher's browser cannot make the endpoint do.
+
+A local endpoint is reachable from every page the browser has open. Two
+attacks follow, and each has its own layer here (see docs/serve.md, "Hosts
+and origins"):
+
+* DNS rebinding: a page on ``evil.example`` re-points its name to 127.0.0.1
+  and then reads the endpoint as same-origin. The browser still sends
+  ``Host: evil.example``, so only Host names the server is bound to (or was
+  told with ``--allow-host``) are answered; starlette's
+  `TrustedHostMiddleware` does the check (`host_middleware`).
+* Cross-site requests (CSRF and plain cross-origin reads): a page elsewhere
+  posts a form to the endpoint, or fetches from it. Browsers mark such
+  requests with ``Origin`` (and ``Sec-Fetch-Site``); `OriginGuard` refuses
+  every foreign origin that CORS (``--cors``) was not opened for.
+
+`QuietErrors` keeps the log to one line per failed request: a client that
+went away is not an error, and an unforeseen exception is named, not dumped
+(its traceback is logged at debug level).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable
+
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import ClientDisconnect
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: Host names every server answers to: the loopback names
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+#: methods a browser sends without a CORS preflight when the body is a form
+_SAFE_METHODS = ("GET", "HEAD")
+_CROSS_SITE = ("cross-site", "same-site")
+
+log = logging.getLogger("uvicorn.error")
+
+ORIGIN_REFUSED = ("cross-origin request refused: start the server with --cors ORIGIN "
+                  "to let pages from ORIGIN use it")
+
+
+def host_names(bind_host: str | None = None, extra: Iterable[str] = ()) -> list[str]:
+    """The Host names to accept: loopback, the bind address, and any given (lower case).
+
+    The wildcard addresses (0.0.0.0, ::) name no host, so they add nothing:
+    a server bound to every interface answers its LAN names only if told.
+    """
+    names = list(LOOPBACK_HOSTS)
+    candidates = [bind_host] if bind_host and bind_host not in ("0.0.0.0", "::", "") else []
+    for name in [*candidates, *extra]:
+        name = name.strip().lower()
+        if ":" in name and not name.startswith("["):
+            name = f"[{name}]"  # a bare IPv6 address, as Host carries it
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def host_middleware(allowed_hosts: Collection[str]) -> Middleware:
+    """Answer only requests whose Host names one of `allowed_hosts` (any port).
+
+    Any other Host gets starlette's one-line 400 ``Invalid host header``,
+    which echoes nothing. The port is not checked: an
+    ``ssh -L 9000:localhost:8890`` tunnel makes the browser send
+    ``Host: localhost:9000``, and a rebinding page cannot choose the name,
+    which is what the check is about.
+    """
+    return Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts),
+                      www_redirect=False)
+
+
+class OriginGuard:
+    """403 for requests a foreign web page made the browser send, unless CORS allows it.
+
+    A request is foreign when its ``Origin`` is not this server's own
+    (scheme and Host as received) nor a ``--cors`` origin, or, lacking an
+    ``Origin``, when a state-changing method carries ``Sec-Fetch-Site:
+    cross-site``. This refuses form POSTs from other sites (no preflight
+    protects those) and cross-origin fetches alike.
+    """
+
+    def __init__(self, app: ASGIApp, cors_origins: Collection[str] = ()) -> None:
+        self.app = app
+        self.allow_any = "*" in cors_origins
+        self.allowed = frozenset(o.strip().rstrip("/").lower() for o in cors_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.allow_any and self._foreign(scope):
+            response = PlainTextResponse(ORIGIN_REFUSED + "\n", status_code=403,
+                                         headers={"X-Content-Type-Options": "nosniff",
+                                                  "Vary": "Origin"})
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _foreign(self, scope: Scope) -> bool:
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if origin is None:
+            return (scope["method"] not in _SAFE_METHODS
+                    and headers.get("sec-fetch-site", "").lower() in _CROSS_SITE)
+        origin = origin.strip().lower()
+        own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}".lower()
+        return origin != own and origin not in self.allowed
+
+
+class QuietErrors:
+    """One log line per failed request, never a traceback at info level.
+
+    A client that disconnects mid-request is logged at debug level only; any
+    other exception becomes a one-line 500 (when nothing was sent yet) and one
+    error line naming it, with the traceback at debug level.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        where = f"{scope.get('method', '?')} {scope.get('path', '?')!r}"
+        try:
+            await self.app(scope, receive, watch)
+        except ClientDisconnect:
+            log.debug("%s: the client went away", where)
+        except Exception as error:  # the point: catch what nobody foresaw
+            log.error("%s: internal error %s: %s", where, type(error).__name__,
+                      str(error).splitlines()[0][:200] if str(error) else "")
+            log.debug("traceback of the internal error", exc_info=True)
+            if not started:
+                await PlainTextResponse("internal server error (named in the server log)\n",
+                                        status_code=500,
+                                        headers={"X-Content-Type-Options": "nosniff"})(
+                    scope, receive, send)
+
+
+__all__ = ["LOOPBACK_HOSTS", "OriginGuard", "QuietErrors", "host_middleware", "host_names"]
