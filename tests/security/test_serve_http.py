@@ -25,6 +25,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from cryonto.serve.http_guard import LOOPBACK_HOSTS, host_names
 from cryonto.serve.pages import Pages
 
 CRYONTO = Path(sys.executable).parent / "cryonto"
@@ -200,6 +201,39 @@ def test_bound_and_allowed_names_are_answered_and_echoed(clean_log, name):
         response = httpx.get(f"{clean_log.url}/sparql", headers={"Host": host})
         assert response.status_code == 200
         assert f"<http://{host.lower()}/sparql> a sd:service" in response.text.lower()
+
+
+def test_host_names_add_the_bind_address_and_the_allowed_names():
+    assert host_names("0.0.0.0", ["Lab.Example", "fe80::1", "*.lan"]) == [
+        *LOOPBACK_HOSTS, "lab.example", "[fe80::1]", "*.lan"]
+    assert host_names("::", ()) == list(LOOPBACK_HOSTS)
+    assert host_names("192.168.1.5", ())[-1] == "192.168.1.5"
+
+
+def test_the_bind_address_is_answered_and_other_loopback_addresses_are_not(tmp_path):
+    """Bound to 127.0.0.2 (Linux routes all of 127/8 to loopback), Host 127.0.0.2 is fine."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as handle:
+        process = subprocess.Popen([str(CRYONTO), "serve", "--host", "127.0.0.2", "--port",
+                                    str(port)], cwd=ROOT, stdout=handle,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = f"http://127.0.0.2:{port}/sparql"
+        deadline = time.monotonic() + 90
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                response = httpx.get(url, timeout=2)
+                break
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        assert response.status_code == 200
+        assert f"<http://127.0.0.2:{port}/sparql>" in response.text
+        refused = httpx.get(url, headers={"Host": f"127.0.0.3:{port}"})
+        assert refused.status_code == 400 and "127.0.0.3" not in refused.text
+    finally:
+        _stop(process)
+    assert "Traceback" not in log.read_text()
 
 
 # -- item 8: cross-site requests (CSRF) ---------------------------------------------------
