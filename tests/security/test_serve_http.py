@@ -10,12 +10,14 @@ exactly such headers. Issue 7, items 8, 9 (endpoint part) and 10 (links).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,8 +26,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+import uvicorn
 
-from cryonto.serve.http_guard import LOOPBACK_HOSTS, host_names
+from cryonto.serve.http_guard import LOOPBACK_HOSTS, QuietErrors, host_names
 from cryonto.serve.pages import Pages
 
 CRYONTO = Path(sys.executable).parent / "cryonto"
@@ -331,6 +334,38 @@ def test_a_stalled_body_gets_408_and_others_are_served_meanwhile(clean_log):
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert b"request body not received within 1 s" in answer
     assert time.monotonic() - started < 20  # --body-timeout 1; generous for a busy machine
+
+
+def test_an_unforeseen_exception_is_one_line_in_the_answer_and_the_log(caplog):
+    """`QuietErrors` around an app that fails, in a real uvicorn (the endpoint has no known 500)."""
+    async def failing(scope, receive, send):
+        if scope["type"] == "http":
+            raise RuntimeError("boom\nsecond line")
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(QuietErrors(failing), host="127.0.0.1", port=port,
+                                           log_level="info", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive()
+            time.sleep(0.02)
+        uvicorn_log = logging.getLogger("uvicorn.error")  # uvicorn stops it propagating
+        uvicorn_log.addHandler(caplog.handler)
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/x")
+        finally:
+            uvicorn_log.removeHandler(caplog.handler)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert response.status_code == 500
+    assert one_line(response).startswith("internal server error")
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in errors] == ["GET '/x': internal error RuntimeError: boom"]
+    assert all(r.exc_info is None for r in errors)
 
 
 def test_a_busy_port_is_one_line_and_exit_2():
