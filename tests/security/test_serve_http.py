@@ -368,6 +368,30 @@ def test_an_unforeseen_exception_is_one_line_in_the_answer_and_the_log(caplog):
     assert all(r.exc_info is None for r in errors)
 
 
+@pytest.mark.parametrize("sent", [b"", b"GET /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nAcc",
+                                  b"GET /sparql?query=ASK%7B%7D HTT"])
+def test_a_stalled_request_head_is_closed(clean_log, sent):
+    """Half a request line or header block, then nothing: closed after --body-timeout (1 s)."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", clean_log.port), timeout=30) as sock:
+        sock.sendall(sent)
+        assert httpx.get(f"{clean_log.url}/sparql", params={"query": "ASK {}"}).status_code \
+            == 200
+        assert sock.recv(65536) == b""  # closed by the server, nothing sent
+    assert time.monotonic() - started < 20  # generous: the deadline is 1 s
+
+
+def test_a_kept_alive_connection_gets_the_same_deadline_for_its_next_head(clean_log):
+    with socket.create_connection(("127.0.0.1", clean_log.port), timeout=30) as sock:
+        sock.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        first = b""
+        while not _complete(first):
+            first += sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200")
+        sock.sendall(b"GET /sparql HTTP/1.1\r\nHo")
+        assert sock.recv(65536) == b""
+
+
 def test_a_busy_port_is_one_line_and_exit_2():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -63,7 +63,8 @@ def _listen(host: str, port: int) -> socket.socket:
                    "are always answered; any other Host gets 400 (DNS rebinding).")
 @click.option("--body-timeout", default=10.0, show_default=True,
               type=click.FloatRange(min=0.01, max=3600),
-              help="Seconds a client may take to send a request body before it gets 408.")
+              help="Seconds a client may take to send a request's head (else the "
+                   "connection is closed) and again its body (else 408).")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.01),
               help="Seconds a query may run before the client gets 503.")
 @click.option("--max-results", default=10_000, show_default=True, type=click.IntRange(min=1),
@@ -92,7 +93,7 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
     import uvicorn
 
     from cryonto.serve import add_w3c_test_graphs, create_app
-    from cryonto.serve.http_guard import host_names
+    from cryonto.serve.http_guard import head_deadline_protocol, host_names
     from cryonto.store import GraphStore
 
     for name in allow_hosts:
@@ -116,5 +117,6 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
                f"SPARQL at http://{shown}:{port}/sparql, query page at http://{shown}:{port}/",
                err=True)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level,
-                            access_log=log_level == "debug")
+                            access_log=log_level == "debug",
+                            http=head_deadline_protocol(body_timeout))
     uvicorn.Server(config).run(sockets=[sock])

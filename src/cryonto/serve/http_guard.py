@@ -21,6 +21,7 @@ went away is not an error, and an unforeseen exception is named, not dumped
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection, Iterable
 
@@ -147,4 +148,58 @@ class QuietErrors:
                     scope, receive, send)
 
 
-__all__ = ["LOOPBACK_HOSTS", "OriginGuard", "QuietErrors", "host_middleware", "host_names"]
+def head_deadline_protocol(seconds: float) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol, closing a connection whose request head is not in after `seconds`.
+
+    uvicorn has no such timeout (encode/uvicorn#157, "--timeout-request-start",
+    still open): a client that sends half a request line and then nothing
+    holds its connection for ever, and ASGI middleware never sees it. The
+    deadline is armed when a connection opens and after each answer, and
+    disarmed once h11 has the whole head; the body has its own timeout in
+    the app (408). Passed to ``uvicorn.Config(http=…)``.
+    """
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class H11WithHeadDeadline(H11Protocol):
+        _deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.conn.their_state is not h11.IDLE:
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(seconds, self._expire)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _expire(self) -> None:
+            self._deadline = None
+            # a request whose head is in (body or answer under way) is left alone
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                log.debug("closing a connection whose request head took over %g s", seconds)
+                self.transport.close()
+
+    return H11WithHeadDeadline
+
+
+__all__ = ["LOOPBACK_HOSTS", "OriginGuard", "QuietErrors", "head_deadline_protocol",
+           "host_middleware", "host_names"]
