@@ -110,7 +110,8 @@ def describe(store: GraphStore, iri: str) -> list[ox.Triple]:
 
 def graph_sizes(store: GraphStore) -> list[tuple[str, int]]:
     result = store.select(sparql_text("graph-sizes"))
-    return [(str(g.value), int(n.value)) for g, n in result.rows]
+    return [(str(g.value), int(n.value)) for g, n in result.rows
+            if g is not None and n is not None]  # both always bound by the query
 
 
 def service_description(endpoint: str, sizes: list[tuple[str, int]],

@@ -164,7 +164,7 @@ class Pages:
         for t in triples:
             if t.subject == node:
                 rows.setdefault(t.predicate.value, []).append(t.object)
-        blank = {}
+        blank: dict[ox.BlankNode, list] = {}
         for t in triples:
             if isinstance(t.subject, ox.BlankNode):
                 blank.setdefault(t.subject, []).append((t.predicate.value, t.object))
