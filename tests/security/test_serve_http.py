@@ -211,6 +211,11 @@ def test_host_names_add_the_bind_address_and_the_allowed_names():
         *LOOPBACK_HOSTS, "lab.example", "[fe80::1]", "*.lan"]
     assert host_names("::", ()) == list(LOOPBACK_HOSTS)
     assert host_names("192.168.1.5", ())[-1] == "192.168.1.5"
+    assert host_names(None, ["lab.example:8890", "[fe80::1]:80"])[-2:] == [
+        "lab.example", "[fe80::1]"]
+    for bad in ("*", "a*b", "*x.org", "http://lab.example", "lab.example/x", "", "a b"):
+        with pytest.raises(ValueError):
+            host_names(None, [bad])
 
 
 def test_the_bind_address_is_answered_and_other_loopback_addresses_are_not(tmp_path):

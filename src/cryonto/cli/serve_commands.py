@@ -96,11 +96,10 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
     from cryonto.serve.http_guard import head_deadline_protocol, host_names
     from cryonto.store import GraphStore
 
-    for name in allow_hosts:
-        if not name.strip() or "*" in name.strip()[1:] or (
-                name.startswith("*") and not name.startswith("*.")):
-            raise click.BadParameter(f"{name!r}: give a host name, or '*.domain' for its "
-                                     "subdomains", param_hint="--allow-host")
+    try:
+        allowed_hosts = host_names(host, allow_hosts)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--allow-host") from None
     sock = _listen(host, port)  # before loading: a taken port fails at once
     port = sock.getsockname()[1]
     store = GraphStore.with_ontology(data_files)
@@ -108,7 +107,7 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
         add_w3c_test_graphs(store)
     app = create_app(store, cors_origins=cors_origins, timeout=timeout,
                      max_results=max_results, workers=workers,
-                     allowed_hosts=host_names(host, allow_hosts), body_timeout=body_timeout)
+                     allowed_hosts=allowed_hosts, body_timeout=body_timeout)
     if not _is_loopback(host):
         click.echo(f"Warning: binding {host}: anyone who can reach this address can query "
                    "the loaded data (coded segments may be clinical material).", err=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Collection, Iterable
 
 from starlette.datastructures import Headers
@@ -48,17 +49,28 @@ def host_names(bind_host: str | None = None, extra: Iterable[str] = ()) -> list[
     """The Host names to accept: loopback, the bind address, and any given (lower case).
 
     The wildcard addresses (0.0.0.0, ::) name no host, so they add nothing:
-    a server bound to every interface answers its LAN names only if told.
+    a server bound to every interface answers its LAN names only if told. A
+    port given with a name is dropped (ports are not checked); anything that
+    is not a host name, an IP address or ``*.domain`` raises ValueError.
     """
     names = list(LOOPBACK_HOSTS)
     candidates = [bind_host] if bind_host and bind_host not in ("0.0.0.0", "::", "") else []
-    for name in [*candidates, *extra]:
-        name = name.strip().lower()
+    for given in [*candidates, *extra]:
+        name = given.strip().lower()
+        with_port = _WITH_PORT.fullmatch(name)
+        if with_port:
+            name = with_port.group(1)
         if ":" in name and not name.startswith("["):
             name = f"[{name}]"  # a bare IPv6 address, as Host carries it
-        if name and name not in names:
+        if not _HOST_NAME.fullmatch(name):
+            raise ValueError(f"{given!r} is not a host name, an IP address or '*.domain'")
+        if name not in names:
             names.append(name)
     return names
+
+
+_WITH_PORT = re.compile(r"(\[[0-9a-f:.]+\]|[^:\[\]]+):\d+")
+_HOST_NAME = re.compile(r"(\*\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?|\[[0-9a-f:.]+\]")
 
 
 def host_middleware(allowed_hosts: Collection[str]) -> Middleware:
