@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import socket
 from pathlib import Path
 
 import click
 
 from cryonto.cli import main
+from cryonto.errors import CryontoError
 
 
 def _is_loopback(host: str) -> bool:
@@ -19,6 +22,30 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to `host`:`port`, or a one-line CryontoError saying why not.
+
+    Bound here rather than by uvicorn, which logs a traceback and exits 3
+    when the port is taken.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as error:
+        raise CryontoError(f"cannot listen on {host!r}: {error}") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise CryontoError(f"port {port} on {host} is in use") from None
+        raise CryontoError(f"cannot listen on {host} port {port}: "
+                           f"{error.strerror or error}") from None
+    return sock
+
+
 @main.command()
 @click.option("--data", "data_files", multiple=True,
               type=click.Path(dir_okay=False, path_type=Path),
@@ -28,7 +55,16 @@ def _is_loopback(host: str) -> bool:
               help="Address to bind. Anything but loopback exposes the data to the network.")
 @click.option("--port", default=8890, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--cors", "cors_origins", multiple=True, metavar="ORIGIN",
-              help="Allow browser pages from ORIGIN (repeatable; '*' for any). Off by default.")
+              help="Allow browser pages from ORIGIN (repeatable; '*' for any). Off by default: "
+                   "requests from pages of other origins get 403.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests whose Host header names NAME (repeatable; "
+                   "'*.example.org' for subdomains). Loopback names and the --host address "
+                   "are always answered; any other Host gets 400 (DNS rebinding).")
+@click.option("--body-timeout", default=10.0, show_default=True,
+              type=click.FloatRange(min=0.01, max=3600),
+              help="Seconds a client may take to send a request's head (else the "
+                   "connection is closed) and again its body (else 408).")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.01),
               help="Seconds a query may run before the client gets 503.")
 @click.option("--max-results", default=10_000, show_default=True, type=click.IntRange(min=1),
@@ -43,8 +79,8 @@ def _is_loopback(host: str) -> bool:
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tuple[str, ...],
-          timeout: float, max_results: int, workers: int | None, w3c_test_graphs: bool,
-          log_level: str) -> None:
+          allow_hosts: tuple[str, ...], body_timeout: float, timeout: float, max_results: int,
+          workers: int | None, w3c_test_graphs: bool, log_level: str) -> None:
     """Serve the ontology and DATA as a read-only SPARQL endpoint with linked-data pages.
 
     \b
@@ -57,13 +93,21 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
     import uvicorn
 
     from cryonto.serve import add_w3c_test_graphs, create_app
+    from cryonto.serve.http_guard import head_deadline_protocol, host_names
     from cryonto.store import GraphStore
 
+    try:
+        allowed_hosts = host_names(host, allow_hosts)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--allow-host") from None
+    sock = _listen(host, port)  # before loading: a taken port fails at once
+    port = sock.getsockname()[1]
     store = GraphStore.with_ontology(data_files)
     if w3c_test_graphs:
         add_w3c_test_graphs(store)
     app = create_app(store, cors_origins=cors_origins, timeout=timeout,
-                     max_results=max_results, workers=workers)
+                     max_results=max_results, workers=workers,
+                     allowed_hosts=allowed_hosts, body_timeout=body_timeout)
     if not _is_loopback(host):
         click.echo(f"Warning: binding {host}: anyone who can reach this address can query "
                    "the loaded data (coded segments may be clinical material).", err=True)
@@ -71,4 +115,7 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
     click.echo(f"cryonto: {len(store)} triples in {len(store.graphs())} graphs; "
                f"SPARQL at http://{shown}:{port}/sparql, query page at http://{shown}:{port}/",
                err=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level == "debug")
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level,
+                            access_log=log_level == "debug",
+                            http=head_deadline_protocol(body_timeout))
+    uvicorn.Server(config).run(sockets=[sock])

@@ -39,6 +39,7 @@ from starlette.staticfiles import StaticFiles
 
 from cryonto.ontology import CATEGORY_SCHEME
 from cryonto.serve import linked, negotiation, protocol
+from cryonto.serve.http_guard import LOOPBACK_HOSTS, OriginGuard, QuietErrors, host_middleware
 from cryonto.serve.negotiation import HTML, Format
 from cryonto.serve.pages import Pages, named_queries
 from cryonto.serve.protocol import ProtocolError, QueryTimeout
@@ -99,8 +100,10 @@ class Endpoint:
     """The request handlers, sharing one store, one query pool and one page renderer."""
 
     def __init__(self, store: GraphStore, *, timeout: float, max_results: int,
-                 workers: int, max_pending: int, allowed_graphs: Collection[str] | None) -> None:
+                 workers: int, max_pending: int, allowed_graphs: Collection[str] | None,
+                 body_timeout: float = 10) -> None:
         self.store = store
+        self.body_timeout = body_timeout
         self.max_results = max_results
         self.runner = QueryRunner(workers, timeout, max_pending)
         self.pages = Pages(store)
@@ -130,7 +133,7 @@ class Endpoint:
         try:
             body = b""
             if request.method == "POST":
-                body = await _read_body(request, protocol.MAX_BODY)
+                body = await _read_body(request, protocol.MAX_BODY, self.body_timeout)
             parsed = protocol.parse_request(request.method, request.url.query,
                                             request.headers.get("content-type"), body)
             if parsed is None:
@@ -230,20 +233,35 @@ class Endpoint:
         return self.pages.resource_page(iri, linked.describe(self.store, iri))
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
+    """The body, at most `limit` bytes, all of it within `timeout` seconds.
+
+    A client that stalls mid-body would otherwise hold its connection (and
+    this coroutine) for ever; it gets 408 and the connection is closed.
+    """
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise ProtocolError(413, f"request body larger than {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ProtocolError(413, f"request body larger than {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise ProtocolError(413, f"request body larger than {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ProtocolError(408, f"request body not received within {timeout:g} s",
+                            {"Connection": "close"}) from None
     return b"".join(chunks)
 
 
 def _endpoint_url(request: Request) -> str:
+    """This endpoint's URL as the client named it.
+
+    Safe to echo: the Host it is built from passed the host check (only
+    names the server is bound to or was told with ``--allow-host``).
+    """
     return str(request.url.replace(query="", fragment=""))
 
 
@@ -271,7 +289,9 @@ def default_workers() -> int:
 def create_app(store: GraphStore, *, cors_origins: Collection[str] = (), timeout: float = 30,
                max_results: int = 10_000, workers: int | None = None,
                max_pending: int | None = None,
-               allowed_graphs: Collection[str] | None = None) -> Starlette:
+               allowed_graphs: Collection[str] | None = None,
+               allowed_hosts: Collection[str] = LOOPBACK_HOSTS,
+               body_timeout: float = 10) -> Starlette:
     """The endpoint as an ASGI app over `store` (read-only; nothing is ever written).
 
     `cors_origins`: origins allowed to call from a browser page elsewhere (``*``
@@ -281,14 +301,21 @@ def create_app(store: GraphStore, *, cors_origins: Collection[str] = (), timeout
     threads (default `default_workers()`). `max_pending`: queries waiting or running
     before new ones get 503 (default 16 × workers). `allowed_graphs`: graph
     IRIs a query's FROM may name (default: the store's named graphs).
+    `allowed_hosts`: Host names answered (default loopback only; see
+    `http_guard.host_names`; ``*`` turns the check off). Requests from a
+    browser page of another origin get 403 unless `cors_origins` names it.
+    `body_timeout`: seconds a client may take to send a request body (408).
     """
     if timeout <= 0:
         raise ValueError("timeout must be positive")
     if max_results < 1:
         raise ValueError("max_results must be at least 1")
+    if not body_timeout > 0:
+        raise ValueError("body_timeout must be positive")
     workers = workers or default_workers()
     endpoint = Endpoint(store, timeout=timeout, max_results=max_results, workers=workers,
-                        max_pending=max_pending or 16 * workers, allowed_graphs=allowed_graphs)
+                        max_pending=max_pending or 16 * workers, allowed_graphs=allowed_graphs,
+                        body_timeout=body_timeout)
     methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]
     routes = [
         Route("/", endpoint.index, methods=["GET", "HEAD"]),
@@ -299,7 +326,9 @@ def create_app(store: GraphStore, *, cors_origins: Collection[str] = (), timeout
               name="static"),
         Route("/{path:path}", endpoint.resource, methods=["GET", "HEAD"]),
     ]
-    middleware = []
+    # outermost first: errors stay one line, then Host, then Origin, then CORS
+    middleware = [Middleware(QuietErrors), host_middleware(allowed_hosts),
+                  Middleware(OriginGuard, cors_origins=tuple(cors_origins))]
     if cors_origins:
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST", "HEAD"],

@@ -55,13 +55,25 @@ def local_path(iri: str) -> str | None:
 
 
 def resource_iris(path: str, raw_path: str) -> list[str]:
-    """Candidate IRIs for a request path (as sent, then percent-decoded)."""
+    """Candidate IRIs for a request path (as sent, then percent-decoded).
+
+    A path that makes no valid IRI (``/a%20b``, ``/%7Bx%7D``) gives no
+    candidate, so it is a 404 like any unknown resource.
+    """
     out = []
     for p in (raw_path, path):
         tail = p.lstrip("/")
-        if tail and BASE + tail not in out:
+        if tail and BASE + tail not in out and _is_iri(BASE + tail):
             out.append(BASE + tail)
     return out
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def exists(store: GraphStore, iri: str) -> bool:
@@ -98,7 +110,8 @@ def describe(store: GraphStore, iri: str) -> list[ox.Triple]:
 
 def graph_sizes(store: GraphStore) -> list[tuple[str, int]]:
     result = store.select(sparql_text("graph-sizes"))
-    return [(str(g.value), int(n.value)) for g, n in result.rows]
+    return [(str(g.value), int(n.value)) for g, n in result.rows
+            if g is not None and n is not None]  # both always bound by the query
 
 
 def service_description(endpoint: str, sizes: list[tuple[str, int]],

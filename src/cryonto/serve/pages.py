@@ -9,12 +9,13 @@ strict Content-Security-Policy holds.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from cryonto.ontology import (
     STANCES,
@@ -56,6 +57,10 @@ ORDER BY ?notation
 """
 
 
+#: the only IRIs that become links in a page (the query page's script applies the same rule)
+_LINKABLE = re.compile(r"https?://", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class NamedQuery:
     name: str
@@ -71,7 +76,7 @@ class Pages:
         self.store = store
         self.env = Environment(
             loader=PackageLoader("cryonto.serve", "templates"),
-            autoescape=select_autoescape(["html"]),
+            autoescape=True,  # every template is HTML; data text is never markup
             trim_blocks=True,
             lstrip_blocks=True,
         )
@@ -117,9 +122,18 @@ class Pages:
         return curie(iri)
 
     @staticmethod
-    def href(iri: str) -> str:
-        """Where a link to `iri` goes: this server for cryonto IRIs, the IRI otherwise."""
-        return local_path(iri) or iri
+    def href(iri: str) -> str | None:
+        """Where a link to `iri` goes: this server for cryonto IRIs, else the IRI itself
+        if it is http(s); None (shown as text, not a link) for anything else.
+
+        Data files are not trusted: a ``javascript:`` or ``data:`` IRI must not
+        become a link, and a local path must not start ``//`` or ``/\\``, which
+        browsers read as another host.
+        """
+        local = local_path(iri)
+        if local is not None and not local.startswith(("//", "/\\")):
+            return local
+        return iri if _LINKABLE.match(iri) else None
 
     # -- pages ------------------------------------------------------------------
     def index(self, named: Iterable[NamedQuery] = (), query: str | None = None) -> str:
@@ -150,7 +164,7 @@ class Pages:
         for t in triples:
             if t.subject == node:
                 rows.setdefault(t.predicate.value, []).append(t.object)
-        blank = {}
+        blank: dict[ox.BlankNode, list] = {}
         for t in triples:
             if isinstance(t.subject, ox.BlankNode):
                 blank.setdefault(t.subject, []).append((t.predicate.value, t.object))
@@ -183,7 +197,9 @@ def _object_key(term: object) -> tuple:
 
 
 def _formats(iri: str) -> list[tuple[str, str]]:
-    path = local_path(iri) or "/"
+    path = Pages.href(iri) or ""
+    if not path.startswith("/"):
+        path = ""  # "?format=…" stays on this page
     return [(name, f"{path}?format={key}") for name, key in (
         ("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdf"))]
 

@@ -164,7 +164,7 @@ def parse_request(method: str, url_query: str, content_type: str | None,
     named = [v for k, v in params if k == "named-graph-uri"]
     formats = [v for k, v in params if k in ("format", "output")]
     for iri in (*default, *named):
-        if not _ABSOLUTE_IRI.match(iri):
+        if not (_ABSOLUTE_IRI.match(iri) and _is_iri(iri)):
             raise ProtocolError(400, f"graph IRI {iri!r} is not an absolute IRI")
     return QueryRequest(query=queries[0], default_graphs=default, named_graphs=named,
                         protocol_dataset=bool(default or named),
@@ -172,6 +172,15 @@ def parse_request(method: str, url_query: str, content_type: str | None,
 
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
+
+
+def _is_iri(text: str) -> bool:
+    """Whether pyoxigraph takes `text` as an IRI (control bytes, bad escapes: no)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def check(query: str, allowed_graphs: frozenset[str]) -> str:

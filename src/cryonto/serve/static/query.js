@@ -19,13 +19,24 @@
     });
   }
 
+  // Where a link to an IRI goes: this server for cryonto IRIs, the IRI itself if http(s),
+  // null (plain text) otherwise, so a data file cannot plant javascript: links (pages.py: href).
+  function linkTarget(iri) {
+    if (base && iri.startsWith(base)) {
+      const local = "/" + iri.slice(base.length);
+      if (!local.startsWith("//") && !local.startsWith("/\\")) return local;
+    }
+    return /^https?:\/\//i.test(iri) ? iri : null;
+  }
+
   function cell(term) {
     const td = document.createElement("td");
     if (!term) return td;
     if (term.type === "uri") {
-      const a = document.createElement("a");
+      const target = linkTarget(term.value);
+      const a = document.createElement(target ? "a" : "span");
       a.textContent = term.value;
-      a.href = term.value.startsWith(base) ? "/" + term.value.slice(base.length) : term.value;
+      if (target) a.href = target;
       td.appendChild(a);
     } else if (term.type === "bnode") {
       td.textContent = "_:" + term.value;
