@@ -23,7 +23,10 @@ from cryonto import resources
 from cryonto.errors import CryontoError
 from cryonto.queries import list_queries, load_query, run_query
 from cryonto.store import GraphStore
-from cryonto.vocab import CITO, CRY, OA, PREFIXES
+from cryonto.vocab import PREFIXES
+
+# rdflib's own namespace objects for the rdflib cross-check (cryonto's are plain strings)
+CITO, CRY, OA = (rdflib.Namespace(PREFIXES[p]) for p in ("cito", "cry", "oa"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CSV = ROOT / "examples" / "paper-quotes.csv"

@@ -28,7 +28,17 @@ import pyoxigraph as ox
 from cryonto import resources
 from cryonto.errors import CryontoError
 from cryonto.store import GraphStore
-from cryonto.vocab import CITO, CRY, DCTERMS, ONTOLOGY_GRAPH, PREFIXES, RDF, RDFS, SKOS
+from cryonto.vocab import (
+    CITO,
+    CRY,
+    DCTERMS,
+    ONTOLOGY_GRAPH,
+    RDF,
+    RDFS,
+    SKOS,
+    compact,
+    expand,
+)
 
 #: the scheme whose concepts make up the category system
 CATEGORY_SCHEME = str(CRY["CategorySystem"])
@@ -60,10 +70,7 @@ def local_name(iri: str) -> str:
 
 def curie(iri: str) -> str:
     """`cry:ProtestCrying` for a cryonto IRI, the IRI itself otherwise."""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and "/" not in iri[len(namespace):]:
-            return f"{prefix}:{iri[len(namespace):]}"
-    return iri
+    return compact(iri)
 
 
 # -- the objects callers see ---------------------------------------------------------
@@ -326,7 +333,7 @@ class CategorySystem:
 
     def _resolve_flat(self, text: str) -> str | None:
         key = _normalize(text)
-        found = self._index.get(key) or self._index.get(_normalize(_expand_curie(text)))
+        found = self._index.get(key) or self._index.get(_normalize(expand(text)))
         if found:
             return found
         match = re.match(r"^([A-Za-z]+\d*(?:\.\d+)*)\s*[:.\-–—)]?\s+(.+)$", text.strip())
@@ -354,12 +361,6 @@ class CategorySystem:
         if suggestions:
             message += "; did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
         raise CryontoError(message)
-
-
-def _expand_curie(text: str) -> str:
-    prefix, _, rest = text.strip().partition(":")
-    namespace = PREFIXES.get(prefix)
-    return namespace + rest if namespace and rest and not rest.startswith("//") else text
 
 
 def _build_index(concepts: Sequence[Concept]) -> tuple[dict[str, str], dict[str, str]]:

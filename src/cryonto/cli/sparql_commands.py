@@ -11,7 +11,7 @@ import pyoxigraph as ox
 
 from cryonto.cli import main
 from cryonto.errors import CryontoError
-from cryonto.vocab import PREFIXES
+from cryonto.vocab import PREFIXES, compact
 
 QUERY_FORMATS = ("table", "csv", "tsv", "json", "turtle", "ntriples")
 
@@ -31,17 +31,7 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 
 def _compact(value: object) -> object:
     """IRIs as CURIEs for the terminal table (cry:ProtestCrying, not the full IRI)."""
-    if isinstance(value, str) and "://" in value:
-        best = None
-        for prefix, namespace in PREFIXES.items():
-            if value.startswith(namespace) and len(value) > len(namespace):
-                rest = value[len(namespace):]
-                if "/" not in rest and "#" not in rest and (best is None or
-                                                             len(namespace) > best[1]):
-                    best = (f"{prefix}:{rest}", len(namespace))
-        if best:
-            return best[0]
-    return value
+    return compact(value) if isinstance(value, str) and "://" in value else value
 
 
 def _render_select(result, fmt: str) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from cryonto.errors import CryontoError
 from cryonto.model import MAPPING_PREDICATES, CodedDataset
 from cryonto.readers.common import Categories, decode_utf8
-from cryonto.vocab import PREFIXES, SKOS
+from cryonto.vocab import SKOS, expand
 
 REQUIRED = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 
@@ -124,12 +124,7 @@ def read_mapping(path: Path | str) -> MappingTable:
 
 
 def _expand(text: str, curie_map: dict[str, str]) -> str:
-    prefix, sep, rest = text.partition(":")
-    if sep and not rest.startswith("//"):
-        namespace = curie_map.get(prefix) or PREFIXES.get(prefix)
-        if namespace:
-            return namespace + rest
-    return text
+    return expand(text, extra=curie_map)
 
 
 def _predicate(text: str, curie_map: dict[str, str]) -> str | None:
