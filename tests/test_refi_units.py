@@ -46,7 +46,7 @@ def test_each_tool_layout_imports_the_selected_text(tmp_path: Path, layout: str)
         assert TEXT[seg.start:seg.end] == seg.text
     expected = LAYOUTS[layout][4]
     assert result.details["positions"]["unit"] == expected
-    assert any(n.startswith("text positions read as") for n in result.notes)
+    assert result.details["positions"]["reason"]
 
 
 def test_nvivo_positions_really_are_utf16_in_the_file(tmp_path: Path) -> None:
@@ -165,3 +165,127 @@ def test_property_utf16_offsets_import_to_the_selection(tmp_path: Path, chars, d
     got = sorted((s.start, s.end, s.text) for s in result.dataset.segments)
     want = sorted({(s.start, s.end, text[s.start:s.end]) for s in sels})
     assert got == want
+
+
+# -- export refi -> NVivo-style re-import -------------------------------------------------
+def _positions_by_guid(qdpx: Path) -> dict[str, tuple[str, str]]:
+    import re
+
+    with zipfile.ZipFile(qdpx) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".qde"))
+        xml = zf.read(name).decode()
+    return {m[0]: (m[1], m[2]) for m in re.findall(
+        r'<PlainTextSelection guid="([^"]+)" startPosition="(\d+)" endPosition="(\d+)"', xml)}
+
+
+def test_export_utf16_round_trips_nvivo_positions_exactly(tmp_path: Path) -> None:
+    from cryonto.exporting import export_refi
+    from cryonto.importing import import_to_turtle
+
+    original = _project("nvivo").write(tmp_path / "nvivo.qdpx")
+    ttl = tmp_path / "study.ttl"
+    import_to_turtle("refi", original, ttl, study="units")
+    exported = tmp_path / "back.qdpx"
+    result = export_refi([ttl], exported, positions="utf16")
+    assert any("UTF-16" in n for n in result.notes)
+    assert _positions_by_guid(exported) == _positions_by_guid(original)
+    again = read_refi(exported)  # origin says UTF-16, the names agree
+    assert again.details["positions"]["unit"] == "utf16"
+    assert sorted(s.text for s in again.dataset.segments) == sorted(PASSAGES)
+    # the default export counts code points and re-imports as code points
+    cp = tmp_path / "cp.qdpx"
+    export_refi([ttl], cp)
+    assert _positions_by_guid(cp) != _positions_by_guid(original)
+    back = read_refi(cp)
+    assert back.details["positions"]["unit"] == "codepoints"
+    assert sorted(s.text for s in back.dataset.segments) == sorted(PASSAGES)
+
+
+# -- validate: offsets in the wrong unit -----------------------------------------------------
+def _dataset_with_offsets(unit: str):
+    from cryonto.model import Code, CodedDataset, Document, Segment
+
+    ds = CodedDataset(study="wrong-unit")
+    ds.documents["d"] = Document(key="d", name="d", text=TEXT, text_length=len(TEXT))
+    ds.codes["Weinen"] = Code(key="Weinen", name="Weinen")
+    for i, passage in enumerate(PASSAGES):
+        start = TEXT.index(passage)
+        end = start + len(passage)
+        if unit == "utf16":
+            start, end = utf16_offset(TEXT, start), utf16_offset(TEXT, end)
+        ds.segments.append(Segment(id=f"s{i}", document="d", codes=["Weinen"], start=start,
+                                   end=end, text=passage))
+    return ds
+
+
+def test_validate_flags_offsets_in_utf16_as_a_violation(tmp_path: Path) -> None:
+    from cryonto.validate import validate
+
+    wrong = tmp_path / "wrong.ttl"
+    _dataset_with_offsets("utf16").write_turtle(wrong)
+    report = validate([wrong])
+    hits = [r for r in report.results if (r.constraint or "").endswith("OffsetsNotUtf16Constraint")]
+    # every passage after the first emoji; the last one also runs past the text in code points
+    assert len(hits) == len(PASSAGES)
+    assert all(r.severity.endswith("Violation") and "UTF-16" in r.message for r in hits)
+    assert report.failed()
+    right = tmp_path / "right.ttl"
+    _dataset_with_offsets("codepoints").write_turtle(right)
+    assert not [r for r in validate([right]).results
+                if (r.constraint or "").endswith("OffsetsNotUtf16Constraint")]
+
+
+# -- who coded what -------------------------------------------------------------------------
+def _two_users(tmp_path: Path) -> Path:
+    text = "P: Ich habe geweint 😢 und gelacht.\r\n"
+    sels = [Sel(0, 3, 19, ["Weinen"], user="ana", coding_user="ben"),
+            Sel(0, 22, 33, ["Pause"], user="ana", coding_user="ben"),
+            Sel(0, 3, 6, ["Pause"], user="ben")]
+    project = Project("nvivo", [text], ["Weinen", "Pause"], sels)
+    return project.write(tmp_path / "users.qdpx")
+
+
+def test_coder_is_who_applied_the_code_and_selection_user_is_kept(tmp_path: Path) -> None:
+    from cryonto.importing import import_to_turtle
+    from cryonto.model import from_store
+
+    result = read_refi(_two_users(tmp_path))
+    ds = result.dataset
+    by_text = {s.text: s for s in ds.segments}
+    assert ds.coders[by_text["Ich habe geweint"].coder].name == "ben"
+    assert ds.coders[by_text["Ich habe geweint"].selected_by].name == "ana"
+    assert ds.coders[by_text["Ich"].coder].name == "ben"
+    assert result.details["coder_conflicts"] == [
+        {"selection_user": "ana", "coding_user": "ben", "codings": 2, "chosen": "ben"}]
+    other = read_refi(_two_users(tmp_path), coder_from="selection")
+    assert {other.dataset.coders[s.coder].name for s in other.dataset.segments
+            if s.text != "Ich"} == {"ana"}
+    assert other.details["coder_conflicts"][0]["chosen"] == "ana"
+    # both users survive the Turtle (dcterms:creator and prov:wasAttributedTo)
+    ttl = tmp_path / "u.ttl"
+    import_to_turtle("refi", _two_users(tmp_path), ttl, study="users")
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.bulk_load(path=str(ttl), format=ox.RdfFormat.TURTLE)
+    back = from_store(store)[0]
+    seg = next(s for s in back.segments if s.text == "Ich habe geweint")
+    assert (seg.coder, seg.selected_by) == ("ben", "ana")
+
+
+def test_codings_by_two_users_on_one_selection_are_split(tmp_path: Path) -> None:
+    text = "abc def ghi"
+    project = Project("maxqda", [text], ["A", "B"], [Sel(0, 4, 7, ["A"])])
+    xml = project.xml().replace(
+        "</PlainTextSelection>",
+        '<Coding guid="00000000-0000-4000-8000-00000000c0de" creatingUser="'
+        + __import__("refi_builders").guid("userben")
+        + '"><CodeRef targetGUID="' + __import__("refi_builders").guid("codeB")
+        + '"/></Coding></PlainTextSelection>')
+    path = tmp_path / "p.qde"
+    path.write_text(xml, encoding="utf-8")
+    result = read_refi(path)
+    coders = sorted((result.dataset.coders[s.coder].name, s.codes[0].split("\\")[-1])
+                    for s in result.dataset.segments)
+    assert coders == [("ana", "A"), ("ben", "B")]
+    assert any("split" in a.reason for a in result.adjustments)

@@ -106,12 +106,13 @@ def _categories():
 
 
 def export_refi(paths: Sequence[Path | str], out: Path | str,
-                name: str | None = None) -> ExportResult:
-    """Coded data as a REFI-QDA project (.qdpx) valid against Project.xsd."""
+                name: str | None = None, positions: str = "codepoints") -> ExportResult:
+    """Coded data as a REFI-QDA project (.qdpx) valid against Project.xsd; `positions` is
+    the unit the target software counts ("utf16" for NVivo)."""
     from cryonto.writers.refi import build_project, write_qdpx
 
     datasets = load_datasets(paths)
-    project = build_project(datasets, _categories(), name=name)
+    project = build_project(datasets, _categories(), name=name, positions=positions)
     counts_in = _sum_counts(datasets)
     _check_counts(adjusted(counts_in, project.adjustments), project.counts, "refi export")
     write_qdpx(project, out)

@@ -67,11 +67,14 @@ _salt_option = click.option(
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The .qdpx file to write.")
 @click.option("--name", default=None, help="Project name (default: the study title).")
-def refi(data: tuple[Path, ...], output: Path, name: str | None) -> None:
+@click.option("--positions", type=click.Choice(("codepoints", "utf16")), default="codepoints",
+              show_default=True, help="Unit of text positions: utf16 for NVivo, code points "
+              "for QualCoder, ATLAS.ti, MAXQDA and the REFI standard (docs/import.md).")
+def refi(data: tuple[Path, ...], output: Path, name: str | None, positions: str) -> None:
     """Coded DATA (Turtle from `cryonto import`) as a REFI-QDA project (.qdpx)."""
     from cryonto.exporting import export_refi
 
-    _report(export_refi(data, output, name=name))
+    _report(export_refi(data, output, name=name, positions=positions))
 
 
 @export.command("csv")

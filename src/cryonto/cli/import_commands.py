@@ -28,9 +28,20 @@ from cryonto.render import table
               help="Most bytes a .qdpx/.xlsx may inflate to.")
 @click.option("--max-ratio", type=click.FloatRange(min=1), default=100.0, show_default=True,
               help="Highest compression ratio accepted for a zip member over 1 MiB.")
+@click.option("--positions", type=click.Choice(("auto", "codepoints", "utf16")),
+              default="auto", show_default=True,
+              help="refi: unit of startPosition/endPosition (auto: decided from the texts and "
+              "the project's origin; NVivo counts UTF-16 code units).")
+@click.option("--coder-from", type=click.Choice(("coding", "selection")), default="coding",
+              show_default=True, help="refi: the coder of a coding is the Coding's "
+              "creatingUser (who applied the code) or the selection's (who selected the text).")
+@click.option("--strict-codes", is_flag=True,
+              help="A code that is nearly a category notation or label is an error, not a "
+              "warning.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def import_command(fmt: str, file: Path, output: Path, study: str | None, mapping: Path | None,
                    ontology: tuple[Path, ...], max_unpacked: int, max_ratio: float,
+                   positions: str, coder_from: str, strict_codes: bool,
                    as_json: bool) -> None:
     """Import coded data: FORMAT is csv, maxqda or refi; FILE the export.
 
@@ -43,7 +54,9 @@ def import_command(fmt: str, file: Path, output: Path, study: str | None, mappin
 
     result = import_to_turtle(
         fmt, file, output, study=study, mapping=mapping, ontology=list(ontology) or None,
-        limits=ZipLimits(max_total=max_unpacked, max_ratio=max_ratio))
+        limits=ZipLimits(max_total=max_unpacked, max_ratio=max_ratio),
+        positions=None if positions == "auto" else positions, coder_from=coder_from,
+        strict_codes=strict_codes)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -76,6 +89,15 @@ def summary_text(result) -> str:
                               if k == "PlainTextSelection" and in_rep else "")
                  for k, n in selections.items()]
         lines.append(f"Selections: {sum(selections.values())} = " + ", ".join(parts))
+    unit = result.details.get("positions")
+    if isinstance(unit, dict):
+        lines.append(f"Positions: {unit['unit_name']} ({unit['reason']})")
+    conflicts = result.details.get("coder_conflicts")
+    if conflicts:
+        lines.append(f"Coders (--coder-from {result.details.get('coder_rule')}): selection user "
+                     "≠ coding user")
+        lines += [f"  {c['codings']} coding(s): selection by {c['selection_user']!r}, coded by "
+                  f"{c['coding_user']!r} → coder {c['chosen']!r}" for c in conflicts]
     if result.mapping:
         lines.append(f"Mapping {result.mapping['file']}: {result.mapping['rows']} rows, "
                      f"{result.mapping['mappings_added']} mappings added")

@@ -67,10 +67,6 @@ def place_positions(selections: Sequence[Any], origin: str | None, forced: str |
         if sel.primary:
             sel.start, sel.end = span
     result.details["positions"] = decision.as_dict()
-    line = f"text positions read as {UNIT_NAMES[unit]}: {decision.reason}"
-    if unit == UTF16:
-        line += "; converted to code points"
-    result.notes.append(line)
     if unchecked and unit == UTF16:
         result.notes.append(f"{plural(unchecked, 'selection')} without source text kept as "
                             "written (UTF-16 units cannot be converted without the text)")
@@ -100,9 +96,10 @@ def choose_coders(selections: list[Any], rule: str, ds: CodedDataset,
             out.append(sel)
             continue
         split += len(distinct) - 1
+        codes = list(sel.codes)
         for n, coder in enumerate(distinct):
             part = sel if n == 0 else _copy(sel, f"{sel.guid}#{n + 1}")
-            part.codes = [c for c, who in zip(sel.codes, chosen, strict=True) if who == coder]
+            part.codes = [c for c, who in zip(codes, chosen, strict=True) if who == coder]
             part.coder = coder
             out.append(part)
     if split:
