@@ -41,6 +41,7 @@ class ImportResult:
     mapping: dict[str, object] | None = None
     counts_written: Counts | None = None  # re-counted from the Turtle written
     output: str | None = None
+    warnings: list[str] = field(default_factory=list)  # near-miss codes (did you mean …)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -56,6 +57,7 @@ class ImportResult:
             "unmapped": self.unmapped,
             "mapping": self.mapping,
             "notes": self.notes,
+            "warnings": self.warnings,
             "details": self.details,
         }
 
@@ -96,6 +98,12 @@ def import_file(fmt: str, path: Path | str, study: str | None = None,
         from cryonto.readers.sssom import apply_mapping, read_mapping
         mapping_summary = apply_mapping(read_mapping(mapping), read.dataset, categories)
         mapping_summary["file"] = str(mapping)
+    from cryonto.mapping import near_misses
+
+    warnings = near_misses(read.dataset, categories.system)
+    if strict_codes and warnings:
+        more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
+        raise CryontoError(f"{warnings[0]}{more}; --strict-codes makes this an error", str(path))
     counts_out = read.dataset.counts()
     expected = expected_out(read.counts_in, read.adjustments)
     if counts_out != expected:
@@ -106,7 +114,7 @@ def import_file(fmt: str, path: Path | str, study: str | None = None,
     return ImportResult(
         dataset=read.dataset, counts_in=read.counts_in, counts_out=counts_out,
         unmapped=unmapped, format=fmt, source=str(path), adjustments=read.adjustments,
-        notes=read.notes, details=read.details, mapping=mapping_summary)
+        notes=read.notes, details=read.details, mapping=mapping_summary, warnings=warnings)
 
 
 def import_to_turtle(fmt: str, path: Path | str, output: Path | str, study: str | None = None,

@@ -40,6 +40,7 @@ def _register() -> None:
     from cryonto.cli import (  # noqa: F401
         export_commands,
         import_commands,
+        mapping_commands,
         ontology_commands,
         serve_commands,
         sparql_commands,

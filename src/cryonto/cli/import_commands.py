@@ -99,8 +99,13 @@ def summary_text(result) -> str:
         lines += [f"  {c['codings']} coding(s): selection by {c['selection_user']!r}, coded by "
                   f"{c['coding_user']!r} → coder {c['chosen']!r}" for c in conflicts]
     if result.mapping:
-        lines.append(f"Mapping {result.mapping['file']}: {result.mapping['rows']} rows, "
-                     f"{result.mapping['mappings_added']} mappings added")
+        m = result.mapping
+        skipped = [f"{m[k]} {what}" for k, what in (
+            ("unconfirmed_suggestions", "unconfirmed suggestions (still semapv:LexicalMatching;"
+             " change to semapv:ManualMappingCuration to apply)"),
+            ("no_term_found", "sssom:NoTermFound")) if m.get(k)]
+        lines.append(f"Mapping {m['file']}: {m['rows']} rows applied, {m['mappings_added']} "
+                     "mappings added" + (f"; skipped {', '.join(skipped)}" if skipped else ""))
     ds = result.dataset
     mapped = sum(1 for c in ds.codes.values() if c.category is None and c.mappings)
     direct = sum(1 for c in ds.codes.values() if c.category is not None)
@@ -110,6 +115,9 @@ def summary_text(result) -> str:
         shown = ", ".join(ds.codes[k].key for k in result.unmapped[:20])
         more = f", … ({len(result.unmapped) - 20} more)" if len(result.unmapped) > 20 else ""
         lines.append(f"Unmapped study codes ({len(result.unmapped)}): {shown}{more}")
+    if result.warnings:
+        lines.append(f"Warnings ({len(result.warnings)}; --strict-codes makes them errors):")
+        lines += [f"  {w}" for w in result.warnings]
     if result.notes:
         lines.append("Notes:")
         lines += [f"  - {note}" for note in result.notes]
