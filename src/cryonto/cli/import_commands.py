@@ -91,7 +91,7 @@ def summary_text(result) -> str:
         lines.append(f"Selections: {sum(selections.values())} = " + ", ".join(parts))
     unit = result.details.get("positions")
     if isinstance(unit, dict):
-        lines.append(f"Positions: {unit['unit_name']} ({unit['reason']})")
+        lines.append(f"Positions: {unit['unit_name']}; {unit['reason']}")
     conflicts = result.details.get("coder_conflicts")
     if conflicts:
         lines.append(f"Coders (--coder-from {result.details.get('coder_rule')}): selection user "
