@@ -204,3 +204,27 @@ def test_near_miss_code_warns_with_row_and_suggestion(tmp_path) -> None:
     assert done.exit_code == 2
     assert done.output.count("\n") == 1 and "row 4: code 'I2.l'" in done.output
     assert "--strict-codes" in done.output and not (tmp_path / "strict.ttl").exists()
+
+
+def test_other_count_queries_report_what_the_rule_leaves_out(tmp_path) -> None:
+    data = tmp_path / "o.csv"
+    data.write_text("document,code,start,end,coder,orientation\n"
+                    "D1,I2.1,0,5,ana,PDT\n"
+                    "D1,Kaffee,6,9,ana,PDT\n", encoding="utf-8")
+    table = _table(tmp_path, "subject_label\tpredicate_id\tobject_id\tmapping_justification\n"
+                             "Kaffee\tskos:broadMatch\tI2.1\tsemapv:ManualMappingCuration\n")
+    out = tmp_path / "o.ttl"
+    assert cli("import", "csv", str(data), "--mapping", str(table), "-o", str(out)).exit_code == 0
+
+    def rows(*args: str) -> list[dict[str, str]]:
+        done = cli("query", *args, "--data", str(out), "-f", "csv", "-p", "category=I2.1")
+        assert done.exit_code == 0, done.output
+        return list(csv.DictReader(io.StringIO(done.output)))
+
+    row = rows("categories-by-orientation")[0]
+    assert (row["segments"], row["leftOut"], row["leftOutBy"]) == ("1", "1", "broadMatch")
+    row = rows("categories-by-orientation", "--mapping-predicates",
+               "exactMatch,closeMatch,narrowMatch,broadMatch")[0]
+    assert (row["segments"], row["leftOut"]) == ("2", "0")
+    listed = {(r["match"], r["counted"]) for r in rows("category-across-studies")}
+    assert listed == {("direct", "True"), ("broadMatch", "False")}
