@@ -289,3 +289,34 @@ def test_codings_by_two_users_on_one_selection_are_split(tmp_path: Path) -> None
                     for s in result.dataset.segments)
     assert coders == [("ana", "A"), ("ben", "B")]
     assert any("split" in a.reason for a in result.adjustments)
+
+
+def test_export_writes_both_users_back(tmp_path: Path) -> None:
+    from cryonto.exporting import export_refi
+    from cryonto.importing import import_to_turtle
+
+    ttl = tmp_path / "u.ttl"
+    import_to_turtle("refi", _two_users(tmp_path), ttl, study="users")
+    back = tmp_path / "u.qdpx"
+    export_refi([ttl], back, positions="utf16")
+    again = read_refi(back)
+    seg = next(s for s in again.dataset.segments if s.text == "Ich habe geweint")
+    names = again.dataset.coders
+    assert (names[seg.coder].name, names[seg.selected_by].name) == ("ben", "ana")
+    assert again.details["coder_conflicts"][0]["codings"] == 2
+
+
+def test_import_summary_names_unit_and_user_pairs(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cryonto.cli import main
+
+    out = tmp_path / "s.ttl"
+    done = CliRunner().invoke(main, ["import", "refi", str(_two_users(tmp_path)), "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "Positions: UTF-16 code units; " in done.output
+    assert "2 coding(s): selection by 'ana', coded by 'ben' → coder 'ben'" in done.output
+    done = CliRunner().invoke(main, ["import", "refi", str(_two_users(tmp_path)), "-o", str(out),
+                                     "--coder-from", "selection", "--positions", "codepoints"])
+    assert done.exit_code == 0, done.output
+    assert "→ coder 'ana'" in done.output and "Positions: code points; given with" in done.output
