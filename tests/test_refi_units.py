@@ -320,3 +320,28 @@ def test_import_summary_names_unit_and_user_pairs(tmp_path: Path) -> None:
                                      "--coder-from", "selection", "--positions", "codepoints"])
     assert done.exit_code == 0, done.output
     assert "→ coder 'ana'" in done.output and "Positions: code points; given with" in done.output
+
+
+_words = st.lists(st.sampled_from(["Ich", "habe", "geweint", "😢", "𠀀𠀁", "Cafe\u0301", "ja,",
+                                   "🙂", "und", "\r\n"]), min_size=3, max_size=25)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=_words, layout=st.sampled_from(["nvivo", "maxqda"]), data=st.data())
+def test_property_auto_detection_on_word_aligned_selections(tmp_path: Path, words, layout,
+                                                             data) -> None:
+    """Selections on word boundaries: the text and origin decide the unit right, always."""
+    text = "😢 " + " ".join(words)
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == " "]
+    ends = [i for i, c in enumerate(text) if c == " "] + [len(text)]
+    sels = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        a = data.draw(st.sampled_from(starts))
+        later = [e for e in ends if e > a]
+        sels.append(Sel(0, a, data.draw(st.sampled_from(later)), ["Weinen"]))
+    project = Project(layout, [text], ["Weinen"], sels)
+    result = read_refi(project.write(tmp_path / "p.qdpx"))
+    assert result.details["positions"]["unit"] == LAYOUTS[layout][4]
+    got = sorted((s.start, s.end, s.text) for s in result.dataset.segments)
+    assert got == sorted({(s.start, s.end, text[s.start:s.end]) for s in sels})
