@@ -26,6 +26,7 @@ from rapidfuzz.utils import default_process
 
 from cryonto.errors import CryontoError
 from cryonto.model import CodedDataset
+from cryonto.ontology import CategorySystem
 
 TEMPLATE_TOOL = "cryonto mapping template"
 NO_TERM = "sssom:NoTermFound"
@@ -51,7 +52,7 @@ class Suggestion:
 class Suggester:
     """Fuzzy lookup of categories by notation and English/German labels."""
 
-    def __init__(self, system) -> None:
+    def __init__(self, system: CategorySystem) -> None:
         self.system = system
         self.choices: list[str] = []
         self.owner: list[tuple[str, bool]] = []  # (iri, is notation)
@@ -68,7 +69,7 @@ class Suggester:
 
     def _suggestion(self, index: int, score: float) -> Suggestion:
         iri = self.owner[index][0]
-        concept = self.system.get(iri)
+        concept = self.system.find(iri)
         return Suggestion(iri, concept.notation, concept.label("en"), self.choices[index],
                           round(score / 100, 2))
 
@@ -193,8 +194,8 @@ def mapping_template(dataset: CodedDataset, suggester: Suggester,
         comment = ""
         if existing is not None:
             direct += 1
-            concept = suggester.system.get(existing[1])
-            obj, label = concept.curie, concept.label("en")
+            known = suggester.system.get(existing[1])
+            obj, label = (known.curie, known.label("en")) if known else (existing[1], "")
             predicate, justification, confidence = f"skos:{existing[0]}", \
                 "semapv:LexicalMatching", "1.0"
             comment = "the code's own name is this category"
@@ -202,8 +203,7 @@ def mapping_template(dataset: CodedDataset, suggester: Suggester,
             best = suggester.best(code.name)
             if best is not None and best.confidence >= SUGGEST_FROM:
                 suggested += 1
-                concept = suggester.system.get(best.iri)
-                obj, label = concept.curie, best.shown
+                obj, label = suggester.system.find(best.iri).curie, best.shown
                 predicate = "skos:exactMatch" if best.confidence >= EXACT_FROM \
                     else "skos:closeMatch"
                 justification, confidence = "semapv:LexicalMatching", f"{best.confidence:.2f}"
@@ -217,7 +217,7 @@ def mapping_template(dataset: CodedDataset, suggester: Suggester,
     return TemplateResult(rows, suggested, direct, out.getvalue())
 
 
-def near_misses(dataset: CodedDataset, system) -> list[str]:
+def near_misses(dataset: CodedDataset, system: CategorySystem) -> list[str]:
     """One warning per unmapped study code that is nearly a category's notation or label,
     naming where it is first used (``row 7: code 'I2.l' is not a category; did you mean
     I2.1 Pause?``)."""

@@ -116,7 +116,7 @@ def choose_coders(selections: list[Any], rule: str, ds: CodedDataset,
     result.details["coder_rule"] = rule
     result.details["coder_conflicts"] = conflicts
     if conflicts:
-        total = sum(c["codings"] for c in conflicts)
+        total = sum(pairs.values())
         who = ("the Coding's user (who applied the code)" if rule == "coding"
                else "the selection's user (who selected the text)")
         result.notes.append(
