@@ -345,3 +345,15 @@ def test_property_auto_detection_on_word_aligned_selections(tmp_path: Path, word
     assert result.details["positions"]["unit"] == LAYOUTS[layout][4]
     got = sorted((s.start, s.end, s.text) for s in result.dataset.segments)
     assert got == sorted({(s.start, s.end, text[s.start:s.end]) for s in sels})
+
+
+def test_refi_only_options_are_refused_for_csv(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cryonto.cli import main
+
+    data = tmp_path / "c.csv"
+    data.write_text("document,code,start,end,coder\nD1,A1.1,0,5,ana\n", encoding="utf-8")
+    done = CliRunner().invoke(main, ["import", "csv", str(data), "-o", str(tmp_path / "c.ttl"),
+                                     "--positions", "utf16"])
+    assert done.exit_code == 2 and "refi imports only" in done.output

@@ -50,7 +50,11 @@ def import_command(fmt: str, file: Path, output: Path, study: str | None, mappin
     parent codes), the counts built and the counts re-read from the Turtle
     written. If they do not add up, nothing is written and the exit code is 2.
     """
+    from cryonto.errors import CryontoError
     from cryonto.importing import import_to_turtle
+
+    if fmt.lower() != "refi" and (positions != "auto" or coder_from != "coding"):
+        raise CryontoError("--positions and --coder-from apply to refi imports only")
 
     result = import_to_turtle(
         fmt, file, output, study=study, mapping=mapping, ontology=list(ontology) or None,
