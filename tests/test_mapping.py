@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from refi_builders import Project, Sel
+from refi_builders import Project, Sel, guid
 
 from cryonto.cli import main
 from cryonto.errors import CryontoError
@@ -228,3 +228,29 @@ def test_other_count_queries_report_what_the_rule_leaves_out(tmp_path) -> None:
     assert (row["segments"], row["leftOut"]) == ("2", "0")
     listed = {(r["match"], r["counted"]) for r in rows("category-across-studies")}
     assert listed == {("direct", "True"), ("broadMatch", "False")}
+
+
+def test_template_from_turtle_equals_template_from_the_project(tmp_path, suggester) -> None:
+    """PROJECT_OR_TTL: a study already imported gives the same rows (ids, paths, counts)."""
+    from cryonto.mapping import load_dataset
+
+    nested = Project("maxqda", [TEXT], ["Formen", "Protestweinnen"],
+                     [Sel(0, 3, 19, ["Protestweinnen"])])
+    xml = nested.xml().replace(
+        '<Code guid="' + guid("codeFormen") + '" name="Formen" '
+        'isCodable="true"/>\n<Code guid="' + guid("codeProtestweinnen")
+        + '" name="Protestweinnen" isCodable="true"/>',
+        '<Code guid="' + guid("codeFormen") + '" name="Formen" '
+        'isCodable="false"><Code guid="' + guid("codeProtestweinnen")
+        + '" name="Protestweinnen" isCodable="true"/></Code>')
+    project = tmp_path / "nested.qde"
+    project.write_text(xml, encoding="utf-8")
+    ttl = tmp_path / "nested.ttl"
+    assert cli("import", "refi", str(project), "-o", str(ttl)).exit_code == 0
+    from_project = _rows(mapping_template(load_dataset(project), suggester).text)
+    from_ttl = _rows(mapping_template(load_dataset(ttl), suggester).text)
+    key = ("subject_id", "subject_label", "subject_path", "segment_count", "object_id")
+    assert [tuple(r[k] for k in key) for r in from_project] == \
+        [tuple(r[k] for k in key) for r in from_ttl]
+    assert {r["subject_path"]: r["segment_count"] for r in from_ttl} == {
+        "Formen": "0", "Formen\\Protestweinnen": "1"}

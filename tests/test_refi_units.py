@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from refi_builders import LAYOUTS, Project, Sel, utf16_offset
+from refi_builders import LAYOUTS, Project, Sel, guid, utf16_offset
 
 from cryonto.errors import CryontoError
 from cryonto.readers.positions import Offsets, Selection, boundary_score, decide
@@ -279,8 +279,8 @@ def test_codings_by_two_users_on_one_selection_are_split(tmp_path: Path) -> None
     xml = project.xml().replace(
         "</PlainTextSelection>",
         '<Coding guid="00000000-0000-4000-8000-00000000c0de" creatingUser="'
-        + __import__("refi_builders").guid("userben")
-        + '"><CodeRef targetGUID="' + __import__("refi_builders").guid("codeB")
+        + guid("userben")
+        + '"><CodeRef targetGUID="' + guid("codeB")
         + '"/></Coding></PlainTextSelection>')
     path = tmp_path / "p.qde"
     path.write_text(xml, encoding="utf-8")

@@ -212,9 +212,23 @@ def mapping_template(dataset: CodedDataset, suggester: Suggester,
                 obj, label, predicate = NO_TERM, "", "skos:exactMatch"
                 justification, confidence = "semapv:LexicalMatching", ""
                 comment = "no category is close by name; choose one or delete the row"
-        writer.writerow([subject, code.name, code.key, used.get(code.key, 0), predicate, obj,
+        writer.writerow([subject, code.name, _path(dataset, code.key), used.get(code.key, 0),
+                         predicate, obj,
                          label, justification, confidence, TEMPLATE_TOOL, comment])
     return TemplateResult(rows, suggested, direct, out.getvalue())
+
+
+def _path(dataset: CodedDataset, key: str) -> str:
+    """The code's names from the top of the hierarchy, joined by ``\\`` (as REFI and MAXQDA
+    paths are); the same whether the study comes from an export or from Turtle."""
+    names: list[str] = []
+    seen: set[str] = set()
+    current: str | None = key
+    while current is not None and current in dataset.codes and current not in seen:
+        seen.add(current)
+        names.append(dataset.codes[current].name)
+        current = dataset.codes[current].parent
+    return "\\".join(reversed(names))
 
 
 def near_misses(dataset: CodedDataset, system: CategorySystem) -> list[str]:
