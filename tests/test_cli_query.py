@@ -38,7 +38,7 @@ def test_table_is_the_default() -> None:
     assert done.exit_code == 0, done.output
     lines = done.output.splitlines()
     assert lines[0].split() == ["notation", "category", "label", "direct", "segments",
-                                "documents"]
+                                "documents", "leftOut", "leftOutBy"]
     assert "cry:FormsOfCrying" in lines[2]  # IRIs shortened for the terminal
     assert lines[-1] == "(1 row)"
 
@@ -58,7 +58,8 @@ def test_json() -> None:
                "category=cry:ProtestCrying")
     assert json.loads(done.output) == [{
         "notation": "A1.1", "category": "https://w3id.org/cryonto/ProtestCrying",
-        "label": "Protest crying", "direct": 1, "segments": 1, "documents": 1}]
+        "label": "Protest crying", "direct": 1, "segments": 1, "documents": 1, "leftOut": 0,
+        "leftOutBy": ""}]
 
 
 def test_construct_as_turtle() -> None:

@@ -138,7 +138,8 @@ def test_bound_params_go_as_values_block() -> None:
     from urllib.parse import parse_qs
 
     text = parse_qs(body)["query"][0]
-    assert "VALUES (?category) { (<https://w3id.org/cryonto/ProtestCrying>) }" in text
+    assert ("VALUES (?category ?mappingPredicates) { (<https://w3id.org/cryonto/ProtestCrying> "
+            '"exactMatch closeMatch narrowMatch") }') in text
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/x", "localhost:7878",

@@ -219,6 +219,11 @@ CORE_CASES: list[tuple[str, Mutation, dict[str, str]]] = [
     ("quote differs from text", lambda st, ds: put(st, seg(ds, "s1", "/target/quote"),
                                                    OA + "exact", lit("x" * 10)),
      {"QuoteMatchesTextConstraint": WARNING}),
+    ("offsets in UTF-16 units", lambda st, ds: (
+        put(st, doc(ds, "D1"), CRY + "fullText", lit("\U0001F622" + TEXT)),
+        put(st, seg(ds, "s1", "/target/position"), OA + "start", lit("2", "nonNegativeInteger")),
+        put(st, seg(ds, "s1", "/target/position"), OA + "end", lit("12", "nonNegativeInteger"))),
+     {"OffsetsNotUtf16Constraint": VIOLATION, "QuoteMatchesTextConstraint": WARNING}),
     ("transcript without study", lambda st, ds: drop(st, doc(ds, "D2"), DCT + "isPartOf"),
      {"TranscriptStudy": VIOLATION}),
     ("two studies", lambda st, ds: (add(st, N(ds.base_iri + "other"), RDF_TYPE,

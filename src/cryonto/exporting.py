@@ -114,13 +114,14 @@ def _categories():
 
 def export_refi(paths: Sequence[Path | str], out: Path | str,
                 name: str | None = None, redact: bool = False,
-                salt: str | None = None) -> ExportResult:
+                salt: str | None = None, positions: str = "codepoints") -> ExportResult:
     """Coded data as a REFI-QDA project (.qdpx) valid against Project.xsd; `redact` for
-    sharing (no text in the project or its sources, names replaced by pseudonyms)."""
+    sharing (no text in the project or its sources, names replaced by pseudonyms);
+    `positions` is the unit the target software counts ("utf16" for NVivo)."""
     from cryonto.writers.refi import build_project, write_qdpx
 
     datasets, counts_in, redaction = _load_redacted(paths, redact, salt)
-    project = build_project(datasets, _categories(), name=name)
+    project = build_project(datasets, _categories(), name=name, positions=positions)
     _check_counts(adjusted(counts_in, project.adjustments), project.counts, "refi export")
     write_qdpx(project, out)
     notes = list(project.notes)

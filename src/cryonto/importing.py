@@ -41,6 +41,7 @@ class ImportResult:
     mapping: dict[str, object] | None = None
     counts_written: Counts | None = None  # re-counted from the Turtle written
     output: str | None = None
+    warnings: list[str] = field(default_factory=list)  # near-miss codes (did you mean …)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -56,12 +57,13 @@ class ImportResult:
             "unmapped": self.unmapped,
             "mapping": self.mapping,
             "notes": self.notes,
+            "warnings": self.warnings,
             "details": self.details,
         }
 
 
 def _read(fmt: str, path: Path, study: str | None, categories: Categories,
-          limits: ZipLimits | None):
+          limits: ZipLimits | None, refi_options: dict[str, object]):
     if fmt == "csv":
         from cryonto.readers.csv import read_csv
         return read_csv(path, study, categories)
@@ -70,28 +72,38 @@ def _read(fmt: str, path: Path, study: str | None, categories: Categories,
         return read_maxqda(path, study, categories, limits)
     if fmt == "refi":
         from cryonto.readers.refi import read_refi
-        return read_refi(path, study, categories, limits)
+        return read_refi(path, study, categories, limits, **refi_options)  # type: ignore[arg-type]
     raise CryontoError(f"unknown import format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
 def import_file(fmt: str, path: Path | str, study: str | None = None,
                 mapping: Path | str | None = None, *,
                 ontology: Path | str | Sequence[Path | str] | None = None,
-                limits: ZipLimits | None = None) -> ImportResult:
+                limits: ZipLimits | None = None, positions: str | None = None,
+                coder_from: str = "coding", strict_codes: bool = False) -> ImportResult:
     """Read one export into a `CodedDataset`; counts in (+ adjustments) must equal counts out.
 
     `ontology` names the category system file(s) codes are resolved against
     (default: the packaged ontology); `limits` bounds what a zip may inflate to.
+    REFI only: `positions` forces the unit of text positions, `coder_from` picks
+    whose creatingUser is the coder. `strict_codes` makes near-miss codes an error.
     """
     fmt = fmt.lower()
     path = Path(path)
     categories = Categories(ontology)
-    read = _read(fmt, path, study, categories, limits)
+    refi_options: dict[str, object] = {"positions": positions, "coder_from": coder_from}
+    read = _read(fmt, path, study, categories, limits, refi_options)
     mapping_summary = None
     if mapping is not None:
         from cryonto.readers.sssom import apply_mapping, read_mapping
         mapping_summary = apply_mapping(read_mapping(mapping), read.dataset, categories)
         mapping_summary["file"] = str(mapping)
+    from cryonto.mapping import near_misses
+
+    warnings = near_misses(read.dataset, categories.system)
+    if strict_codes and warnings:
+        more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
+        raise CryontoError(f"{warnings[0]}{more}; --strict-codes makes this an error", str(path))
     counts_out = read.dataset.counts()
     expected = expected_out(read.counts_in, read.adjustments)
     if counts_out != expected:
@@ -102,13 +114,13 @@ def import_file(fmt: str, path: Path | str, study: str | None = None,
     return ImportResult(
         dataset=read.dataset, counts_in=read.counts_in, counts_out=counts_out,
         unmapped=unmapped, format=fmt, source=str(path), adjustments=read.adjustments,
-        notes=read.notes, details=read.details, mapping=mapping_summary)
+        notes=read.notes, details=read.details, mapping=mapping_summary, warnings=warnings)
 
 
 def import_to_turtle(fmt: str, path: Path | str, output: Path | str, study: str | None = None,
                      mapping: Path | str | None = None, *,
                      ontology: Path | str | Sequence[Path | str] | None = None,
-                     limits: ZipLimits | None = None) -> ImportResult:
+                     limits: ZipLimits | None = None, **options: object) -> ImportResult:
     """`import_file`, then write Turtle and re-count it; the file appears only if all match."""
     output = Path(output)
     inputs = [Path(path)] + ([Path(mapping)] if mapping else [])
@@ -116,7 +128,8 @@ def import_to_turtle(fmt: str, path: Path | str, output: Path | str, study: str 
         if given.exists() and output.exists() and output.resolve() == given.resolve():
             raise CryontoError("the output file is an input file; choose another -o",
                                str(output))
-    result = import_file(fmt, path, study, mapping, ontology=ontology, limits=limits)
+    result = import_file(fmt, path, study, mapping, ontology=ontology, limits=limits,
+                         **options)  # type: ignore[arg-type]
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".ttl",
                                     dir=output.parent)

@@ -78,13 +78,16 @@ class Segment:
     start_paragraph: int | None = None  # MAXQDA Begin (paragraph number)
     end_paragraph: int | None = None
     text: str | None = None
-    coder: str | None = None  # Coder key
+    coder: str | None = None  # Coder key: who applied the code(s), dcterms:creator
     created: str | None = None  # xsd:dateTime lexical form
     memo: str | None = None
     guid: str | None = None
     source_file: str | None = None
     source_locator: str | None = None  # "row 12", "PlainTextSelection guid=…"
     iri: str | None = None
+    #: Coder key of who made the selection (REFI PlainTextSelection creatingUser), stated
+    #: as prov:wasAttributedTo on the target; `coder` stays the one who applied the code
+    selected_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -432,6 +435,11 @@ def _triples(ds: CodedDataset) -> Iterator[tuple]:
             if seg.coder not in ds.coders:
                 raise CryontoError(f"segment {seg.id!r} names an unknown coder {seg.coder!r}")
             yield node, T["creator"], _n(ds.coder_iri(seg.coder))
+        if seg.selected_by:
+            if seg.selected_by not in ds.coders:
+                raise CryontoError(f"segment {seg.id!r} names an unknown coder "
+                                   f"{seg.selected_by!r}")
+            yield target, _n(str(PROV.wasAttributedTo)), _n(ds.coder_iri(seg.selected_by))
         if seg.created:
             yield node, T["created"], _typed(seg.created, _DT)
         if seg.memo:
@@ -538,6 +546,7 @@ def from_store(store: ox.Store, study_iri: str | None = None) -> list[CodedDatas
                 text=row["exact"], coder=row["coder"], created=row["created"], memo=row["memo"],
                 guid=row["guid"], source_file=row["sourceFile"],
                 source_locator=row["sourceLocator"], iri=row["segment"],
+                selected_by=row.get("selectedBy"),
             )
             ds.segments.append(seg)
         body = row["body"]
@@ -567,3 +576,5 @@ def _rekey(ds: CodedDataset) -> None:
         for s in ds.segments:
             if s.coder:
                 s.coder = coder_keys.get(s.coder, s.coder)
+            if s.selected_by:
+                s.selected_by = coder_keys.get(s.selected_by, s.selected_by)

@@ -41,6 +41,7 @@ def _register() -> None:
         agreement_commands,
         export_commands,
         import_commands,
+        mapping_commands,
         ontology_commands,
         serve_commands,
         sparql_commands,

@@ -74,12 +74,16 @@ _salt_option = click.option(
               help="No segment, memo or transcript text; study, document, participant and "
                    "segment names replaced by pseudonyms; no file names.")
 @_salt_option
+@click.option("--positions", type=click.Choice(("codepoints", "utf16")), default="codepoints",
+              show_default=True, help="Unit of text positions: utf16 for NVivo, code points "
+              "for QualCoder, ATLAS.ti, MAXQDA and the REFI standard (docs/import.md).")
 def refi(data: tuple[Path, ...], output: Path, name: str | None, redact: bool,
-         salt: str | None) -> None:
+         salt: str | None, positions: str) -> None:
     """Coded DATA (Turtle from `cryonto import`) as a REFI-QDA project (.qdpx)."""
     from cryonto.exporting import export_refi
 
-    _report(export_refi(data, output, name=name, redact=redact, salt=salt))
+    _report(export_refi(data, output, name=name, redact=redact, salt=salt,
+                        positions=positions))
 
 
 @export.command("csv")

@@ -32,10 +32,21 @@ from cryonto.render import table
               help="Most bytes a .qdpx/.xlsx may inflate to.")
 @click.option("--max-ratio", type=click.FloatRange(min=1), default=100.0, show_default=True,
               help="Highest compression ratio accepted for a zip member over 1 MiB.")
+@click.option("--positions", type=click.Choice(("auto", "codepoints", "utf16")),
+              default="auto", show_default=True,
+              help="refi: unit of startPosition/endPosition (auto: decided from the texts and "
+              "the project's origin; NVivo counts UTF-16 code units).")
+@click.option("--coder-from", type=click.Choice(("coding", "selection")), default="coding",
+              show_default=True, help="refi: the coder of a coding is the Coding's "
+              "creatingUser (who applied the code) or the selection's (who selected the text).")
+@click.option("--strict-codes", is_flag=True,
+              help="A code that is nearly a category notation or label is an error, not a "
+              "warning.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def import_command(fmt: str, file: Path, output: Path | None, references: Path | None,
                    study: str | None, mapping: Path | None, ontology: tuple[Path, ...],
-                   max_unpacked: int, max_ratio: float, as_json: bool) -> None:
+                   max_unpacked: int, max_ratio: float, positions: str, coder_from: str,
+                   strict_codes: bool, as_json: bool) -> None:
     """Import coded data: FORMAT is csv, maxqda or refi; FILE the export.
 
     FORMAT findings reads your own findings (CSV, YAML or JSON; see
@@ -54,9 +65,13 @@ def import_command(fmt: str, file: Path, output: Path | None, references: Path |
         return
     if output is None:
         raise CryontoError("-o/--output is required for " + fmt)
+    if fmt.lower() != "refi" and (positions != "auto" or coder_from != "coding"):
+        raise CryontoError("--positions and --coder-from apply to refi imports only")
     result = import_to_turtle(
         fmt, file, output, study=study, mapping=mapping, ontology=list(ontology) or None,
-        limits=ZipLimits(max_total=max_unpacked, max_ratio=max_ratio))
+        limits=ZipLimits(max_total=max_unpacked, max_ratio=max_ratio),
+        positions=None if positions == "auto" else positions, coder_from=coder_from,
+        strict_codes=strict_codes)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -103,9 +118,23 @@ def summary_text(result) -> str:
                               if k == "PlainTextSelection" and in_rep else "")
                  for k, n in selections.items()]
         lines.append(f"Selections: {sum(selections.values())} = " + ", ".join(parts))
+    unit = result.details.get("positions")
+    if isinstance(unit, dict):
+        lines.append(f"Positions: {unit['unit_name']}; {unit['reason']}")
+    conflicts = result.details.get("coder_conflicts")
+    if conflicts:
+        lines.append(f"Coders (--coder-from {result.details.get('coder_rule')}): selection user "
+                     "≠ coding user")
+        lines += [f"  {c['codings']} coding(s): selection by {c['selection_user']!r}, coded by "
+                  f"{c['coding_user']!r} → coder {c['chosen']!r}" for c in conflicts]
     if result.mapping:
-        lines.append(f"Mapping {result.mapping['file']}: {result.mapping['rows']} rows, "
-                     f"{result.mapping['mappings_added']} mappings added")
+        m = result.mapping
+        skipped = [f"{m[k]} {what}" for k, what in (
+            ("unconfirmed_suggestions", "unconfirmed suggestions (still semapv:LexicalMatching;"
+             " change to semapv:ManualMappingCuration to apply)"),
+            ("no_term_found", "sssom:NoTermFound")) if m.get(k)]
+        lines.append(f"Mapping {m['file']}: {m['rows']} rows applied, {m['mappings_added']} "
+                     "mappings added" + (f"; skipped {', '.join(skipped)}" if skipped else ""))
     ds = result.dataset
     mapped = sum(1 for c in ds.codes.values() if c.category is None and c.mappings)
     direct = sum(1 for c in ds.codes.values() if c.category is not None)
@@ -115,6 +144,9 @@ def summary_text(result) -> str:
         shown = ", ".join(ds.codes[k].key for k in result.unmapped[:20])
         more = f", … ({len(result.unmapped) - 20} more)" if len(result.unmapped) > 20 else ""
         lines.append(f"Unmapped study codes ({len(result.unmapped)}): {shown}{more}")
+    if result.warnings:
+        lines.append(f"Warnings ({len(result.warnings)}; --strict-codes makes them errors):")
+        lines += [f"  {w}" for w in result.warnings]
     if result.notes:
         lines.append("Notes:")
         lines += [f"  - {note}" for note in result.notes]

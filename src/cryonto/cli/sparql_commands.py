@@ -76,6 +76,10 @@ def _render_graph(result, fmt: str) -> str:
               help="Set a query parameter (repeatable); concepts take a notation such as A1.1.")
 @click.option("--format", "-f", "fmt", type=click.Choice(QUERY_FORMATS), default="table",
               show_default=True, help="Output format.")
+@click.option("--mapping-predicates", metavar="P,P", default=None,
+              help="Count queries: the SKOS mapping predicates by which a study code's segments "
+              "count toward a category (default exactMatch,closeMatch,narrowMatch; add "
+              "broadMatch or relatedMatch to widen).")
 @click.option("--timeout", type=float, default=30, show_default=True, metavar="S",
               help="Seconds to wait for a remote endpoint.")
 @click.option("--default-graph", "default_graphs", multiple=True, metavar="IRI",
@@ -83,8 +87,8 @@ def _render_graph(result, fmt: str) -> str:
 @click.option("--user", help="With --endpoint: user name (HTTP digest authentication).")
 @click.option("--password", envvar="CRYONTO_PASSWORD", help="Password for --user.")
 def query_command(query: str, data: tuple[str, ...], endpoint: str | None,
-                  params: tuple[str, ...], fmt: str, timeout: float,
-                  default_graphs: tuple[str, ...], user: str | None,
+                  params: tuple[str, ...], fmt: str, mapping_predicates: str | None,
+                  timeout: float, default_graphs: tuple[str, ...], user: str | None,
                   password: str | None) -> None:
     """Run a library query (see `cryonto queries`) or a SPARQL file.
 
@@ -95,7 +99,10 @@ def query_command(query: str, data: tuple[str, ...], endpoint: str | None,
     """
     from cryonto.queries import run_query
 
-    result = run_query(query, data=list(data), params=_parse_params(params), endpoint=endpoint,
+    parsed = _parse_params(params)
+    if mapping_predicates is not None:
+        parsed["mappingPredicates"] = _mapping_rule(mapping_predicates)
+    result = run_query(query, data=list(data), params=parsed, endpoint=endpoint,
                        timeout=timeout, default_graphs=default_graphs, user=user,
                        password=password)
     if result.kind == "ask":
@@ -108,6 +115,23 @@ def query_command(query: str, data: tuple[str, ...], endpoint: str | None,
         click.echo(_render_select(result, fmt))
     else:
         click.echo(_render_graph(result, fmt))
+
+
+def _mapping_rule(text: str) -> str:
+    """The predicates as local names; an unknown one is an error with a did-you-mean."""
+    import difflib
+
+    from cryonto.model import MAPPING_PREDICATES
+
+    names = [p.strip().removeprefix("skos:") for p in text.replace(" ", ",").split(",")
+             if p.strip()]
+    for name in names:
+        if name not in MAPPING_PREDICATES:
+            close = difflib.get_close_matches(name, MAPPING_PREDICATES, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise CryontoError(f"--mapping-predicates: {name!r} is not one of "
+                               f"{', '.join(MAPPING_PREDICATES)}{hint}")
+    return " ".join(names)
 
 
 @main.command("queries")

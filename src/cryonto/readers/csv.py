@@ -253,9 +253,14 @@ def read_csv(path: Path | str, study: str | None = None,
         details={"encoding": encoding, "rows": rows, "empty_rows": empty_rows},
     )
     spellings = len(code_texts) - len(ds.codes)
+    groups: dict[str, list[str]] = {}
+    for text, key in code_texts.items():
+        groups.setdefault(key, []).append(text)
+    merged = "; ".join(" = ".join(repr(t) for t in texts)
+                       for texts in groups.values() if len(texts) > 1)
     result.adjust("codes", -spellings,
                   f"{plural(spellings, 'code spelling')} named a cryonto category already "
-                  "named another way (e.g. notation and label); merged")
+                  f"named another way (e.g. notation and label); merged: {merged}")
     result.adjust("codings", -duplicate_codings,
                   f"{plural(duplicate_codings, 'coding')} repeated a code already on the same "
                   "segment; merged")

@@ -30,6 +30,7 @@ from cryonto.readers.common import (
     iso_datetime,
     plural,
 )
+from cryonto.readers.refi_resolve import choose_coders, place_positions
 from cryonto.readers.xmlsafe import (
     SafeZip,
     ZipLimits,
@@ -69,15 +70,24 @@ class _Sel:
     start: int | None = None
     end: int | None = None
     text: str | None = None
-    coder: str | None = None
+    coder: str | None = None  # the chosen coder (see _choose_coders)
     created: str | None = None
     memo: str | None = None
+    selected_by: str | None = None  # the selection's creatingUser
+    coding_users: list[str | None] = field(default_factory=list)  # per code, its Coding's user
+    raw: tuple[int, int] | None = None  # positions as written, in the project's unit
+    source: str | None = None  # the plain text the positions point into
+    name: str | None = None  # the selection's name attribute (ATLAS.ti: the quote)
+    primary: bool = True
 
 
 class _Reader:
     def __init__(self, path: Path, study: str | None, categories: Categories,
-                 limits: ZipLimits | None) -> None:
+                 limits: ZipLimits | None, positions: str | None = None,
+                 coder_from: str = "coding") -> None:
         self.path = path
+        self.positions = positions
+        self.coder_from = coder_from
         self.file = str(path)
         self.study = study
         self.categories = categories
@@ -245,6 +255,8 @@ class _Reader:
             ds, counts_of(documents=sum(source_kinds.values()), codes=codes_seen,
                           segments=segments_seen, codings=self.codings_seen, coders=users_seen),
             notes=self.notes)
+        place_positions(selections, root.get("origin"), self.positions, result, self.xml_name)
+        selections = choose_coders(selections, self.coder_from, ds, result)
         self._assemble(selections, result)
         if self.undeclared_users:
             result.adjust("coders", len(self.undeclared_users),
@@ -373,10 +385,10 @@ class _Reader:
         sel = _Sel(guid=guid, kind=kind, document=doc.key, element=describe(element),
                    memo=_child_text(element, "Description"))
         self._stamp(sel, element)
+        sel.selected_by = sel.coder
         for coding in element.findall("Coding"):
             sel.codes.append(self._coding(coding))
-            if sel.coder is None:
-                sel.coder = self._user(coding.get("creatingUser"))
+            sel.coding_users.append(self._user(coding.get("creatingUser")))
         return sel
 
     def _user(self, guid: str | None) -> str | None:
@@ -414,14 +426,9 @@ class _Reader:
         if start >= end:
             raise CryontoError(f"startPosition {start} is not before endPosition {end}",
                                self.xml_name, describe(element))
-        if text is not None:
-            if end > len(text):
-                raise CryontoError(f"endPosition {end} is beyond the end of the source text "
-                                   f"({len(text)} code points)", self.xml_name,
-                                   describe(element))
-            sel.text = text[start:end]
-        if primary:
-            sel.start, sel.end = start, end
+        # converted to code points and cut from the text once the unit is known
+        sel.raw, sel.source, sel.primary = (start, end), text, primary
+        sel.name = element.get("name")
         return sel
 
     def _media_selection(self, element: Element, doc: Document) -> _Sel:
@@ -436,6 +443,7 @@ class _Reader:
                    element=describe(coding))
         self._stamp(sel, coding)
         sel.codes.append(self._coding(coding))
+        sel.coding_users.append(sel.coder)
         return sel
 
     def _int_attr(self, element: Element, name: str) -> int:
@@ -489,6 +497,7 @@ class _Reader:
             ds.segments.append(Segment(
                 id=sel.guid, document=sel.document, codes=sel.codes, start=sel.start,
                 end=sel.end, text=sel.text, coder=sel.coder, created=sel.created, memo=sel.memo,
+                selected_by=sel.selected_by,
                 guid=sel.guid, source_file=self.path.name, source_locator=sel.element))
         result.adjust("segments", -merged_guid,
                       f"{plural(merged_guid, 'selection')} repeating the guid of another "
@@ -526,6 +535,7 @@ def _merge(held: _Sel, other: _Sel, prefer_positions: bool) -> int:
         held.kind, held.element = other.kind, other.element
     held.text = held.text or other.text
     held.coder = held.coder or other.coder
+    held.selected_by = held.selected_by or other.selected_by
     held.created = min(filter(None, (held.created, other.created)), default=None)
     if other.memo and other.memo != held.memo:
         held.memo = f"{held.memo}\n\n{other.memo}" if held.memo else other.memo
@@ -551,5 +561,9 @@ def _short_color(text: str) -> str | None:
 
 
 def read_refi(path: Path | str, study: str | None = None, categories: Categories | None = None,
-              limits: ZipLimits | None = None) -> ReadResult:
-    return _Reader(Path(path), study, categories or Categories(), limits).read()
+              limits: ZipLimits | None = None, *, positions: str | None = None,
+              coder_from: str = "coding") -> ReadResult:
+    """Read a project; `positions` forces the unit ("codepoints"/"utf16", default: decide),
+    `coder_from` says whose creatingUser is a segment's coder ("coding" or "selection")."""
+    return _Reader(Path(path), study, categories or Categories(), limits, positions,
+                   coder_from).read()

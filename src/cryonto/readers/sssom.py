@@ -7,7 +7,13 @@ allowed and ignored. The subject is a study code, found by (in this order) its
 REFI guid, its full path or key (``Forms\\Protest``), its IRI, or its name when
 only one code has that name; ``subject_label`` is tried the same way when the
 id finds nothing. The object is a cryonto category as CURIE, IRI or notation.
-The predicate is one of the five SKOS mapping properties. Errors name the line.
+The predicate is one of the five SKOS mapping properties. Errors name the line
+and offer a "did you mean" for a predicate or object that is nearly right.
+
+A row may give only ``subject_label`` (no ``subject_id``). Rows whose object is
+``sssom:NoTermFound``, and suggestions of `cryonto mapping template` not yet
+confirmed (``mapping_tool`` "cryonto mapping template" with
+``semapv:LexicalMatching``), are skipped and counted.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import csv
 import io
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryonto.errors import CryontoError
@@ -25,6 +31,8 @@ from cryonto.readers.common import Categories, decode_utf8
 from cryonto.vocab import SKOS, expand
 
 REQUIRED = ("subject_id", "predicate_id", "object_id", "mapping_justification")
+TEMPLATE_TOOL = "cryonto mapping template"
+NO_TERM = ("sssom:NoTermFound", "https://w3id.org/sssom/NoTermFound")
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,8 @@ class MappingTable:
     file: str
     rows: list[MappingRow]
     curie_map: dict[str, str]
+    no_term: int = 0  # rows with object sssom:NoTermFound
+    unconfirmed: list[int] = field(default_factory=list)  # lines of template suggestions
 
 
 def _curie_map(lines: list[str]) -> dict[str, str]:
@@ -90,12 +100,15 @@ def read_mapping(path: Path | str) -> MappingTable:
         raise CryontoError("no header row (expected subject_id, predicate_id, object_id, "
                            "mapping_justification)", name)
     columns = [h.strip() for h in header]
-    missing = [c for c in REQUIRED if c not in columns]
+    missing = [c for c in REQUIRED if c not in columns
+               and not (c == "subject_id" and "subject_label" in columns)]
     if missing:
         raise CryontoError(f"missing SSSOM column{'s' if len(missing) > 1 else ''} "
                            f"{', '.join(missing)}", name, f"line {header_line}")
     idx = {c: i for i, c in enumerate(columns)}
     rows: list[MappingRow] = []
+    no_term = 0
+    unconfirmed: list[int] = []
     for offset, row in enumerate(reader, start=1):
         line = header_line + offset
         if not any(c.strip() for c in row):
@@ -109,18 +122,40 @@ def read_mapping(path: Path | str) -> MappingTable:
             return row[i].strip() if i is not None and i < len(row) else ""
 
         values = {c: get(c) for c in REQUIRED}
-        empty = [c for c, v in values.items() if not v]
+        if values["object_id"] in NO_TERM:
+            no_term += 1
+            continue
+        if (get("mapping_tool") == TEMPLATE_TOOL
+                and values["mapping_justification"] in ("semapv:LexicalMatching",
+                                                        SEMAPV + "LexicalMatching")):
+            unconfirmed.append(line)
+            continue
+        empty = [c for c, v in values.items() if not v
+                 and not (c == "subject_id" and get("subject_label"))]
         if empty:
             raise CryontoError(f"empty {', '.join(empty)}", name, f"line {line}")
         predicate = _predicate(values["predicate_id"], curie_map)
         if predicate is None:
             raise CryontoError(
                 f"predicate {values['predicate_id']!r} is not one of "
-                f"{', '.join('skos:' + p for p in MAPPING_PREDICATES)}", name, f"line {line}")
+                f"{', '.join('skos:' + p for p in MAPPING_PREDICATES)}"
+                + _did_you_mean(values["predicate_id"]), name, f"line {line}")
         rows.append(MappingRow(line, values["subject_id"], get("subject_label") or None,
                                predicate, values["object_id"], get("object_label") or None,
                                values["mapping_justification"]))
-    return MappingTable(name, rows, curie_map)
+    return MappingTable(name, rows, curie_map, no_term, unconfirmed)
+
+
+SEMAPV = "https://w3id.org/semapv/vocab/"
+
+
+def _did_you_mean(predicate: str) -> str:
+    from rapidfuzz import process
+
+    local = predicate.rsplit(":", 1)[-1].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    found = process.extractOne(local.casefold(), {p: p.casefold() for p in MAPPING_PREDICATES},
+                               processor=None, score_cutoff=60)
+    return f"; did you mean skos:{found[2]}?" if found else ""
 
 
 def _expand(text: str, curie_map: dict[str, str]) -> str:
@@ -161,7 +196,8 @@ def apply_mapping(table: MappingTable, dataset: CodedDataset,
     def find(text: str, where: str) -> str | None:
         expanded = _expand(text, table.curie_map)
         for candidate in (text, expanded):
-            key = by_guid.get(candidate.strip("{}").lower()) or by_key.get(candidate)
+            bare = candidate.removeprefix("urn:uuid:").strip("{}").lower()
+            key = by_guid.get(bare) or by_key.get(candidate)
             if key:
                 return key
         names = by_name.get(text.casefold(), [])
@@ -173,19 +209,24 @@ def apply_mapping(table: MappingTable, dataset: CodedDataset,
 
     for row in table.rows:
         where = f"line {row.line}"
-        key = find(row.subject_id, where)
+        key = find(row.subject_id, where) if row.subject_id else None
         if key is None and row.subject_label:
             key = find(row.subject_label, where)
         if key is None:
             if categories.resolve(row.subject_id) in category_codes:
                 raise CryontoError(f"subject {row.subject_id!r} is a cryonto category itself, "
                                    "not a study code; nothing to map", table.file, where)
-            raise CryontoError(f"subject {row.subject_id!r} is not a code in the data",
-                               table.file, where)
+            raise CryontoError(f"subject {row.subject_id or row.subject_label!r} is not a code "
+                               "in the data", table.file, where)
         expanded = _expand(row.object_id, table.curie_map)
         category = expanded if expanded in categories else categories.resolve(row.object_id)
         if category is None or category not in categories:
-            raise CryontoError(f"object {row.object_id!r} is not a cryonto category",
+            from cryonto.mapping import Suggester
+
+            near = Suggester(categories.system).best(row.object_id)
+            hint = (f"; did you mean {near.shown} ({near.iri.rsplit('/', 1)[-1]})?"
+                    if near is not None and near.confidence >= 0.6 else "")
+            raise CryontoError(f"object {row.object_id!r} is not a cryonto category{hint}",
                                table.file, where)
         if (key, row.predicate, category) in seen:
             continue
@@ -199,4 +240,5 @@ def apply_mapping(table: MappingTable, dataset: CodedDataset,
         if (row.predicate, category) not in code.mappings:
             code.mappings.append((row.predicate, category))
             added += 1
-    return {"rows": len(table.rows), "mappings_added": added, "automatic_replaced": replaced}
+    return {"rows": len(table.rows), "mappings_added": added, "automatic_replaced": replaced,
+            "no_term_found": table.no_term, "unconfirmed_suggestions": len(table.unconfirmed)}

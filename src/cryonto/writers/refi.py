@@ -16,7 +16,10 @@ anything is written) and one `sources/<guid>.txt` per transcript. Decisions
   each segment text at its own position; otherwise the TextSource has no text
   file (the Description says which). Nothing is invented that a re-import
   would take for segment text.
-* Segments: one PlainTextSelection (code points, end exclusive) per segment,
+* Positions: code points (the REFI standard, QualCoder, ATLAS.ti, MAXQDA) or,
+  with ``positions="utf16"``, UTF-16 code units as NVivo counts them; the
+  project's ``origin`` then says so, and `cryonto import refi` reads it back.
+* Segments: one PlainTextSelection (end exclusive) per segment,
   one Coding per code, memo as the selection's Description, coder as
   creatingUser, created as creationDateTime, the segment text (when known) as
   the selection name, as ATLAS.ti does. Segments without character positions
@@ -39,6 +42,7 @@ from cryonto import __version__
 from cryonto.atomic import atomic_write
 from cryonto.errors import CryontoError
 from cryonto.model import CodedDataset, Counts, Document, Segment
+from cryonto.readers.positions import CODEPOINTS, UNITS, UTF16, Offsets
 from cryonto.writers import (
     PROJECT_NS,
     XML_DECLARATION,
@@ -93,12 +97,15 @@ class _Guids:
 
 
 def build_project(datasets: Sequence[CodedDataset], categories=None,
-                  name: str | None = None) -> RefiProject:
+                  name: str | None = None, positions: str = CODEPOINTS) -> RefiProject:
     """The project XML (validated) and source texts for one or more datasets.
 
     `categories` is a `CategorySystem` used to name and colour categories that
-    segments are coded with directly (notation + label).
+    segments are coded with directly (notation + label). `positions` is the unit
+    the target software counts: "codepoints" or "utf16" (NVivo).
     """
+    if positions not in UNITS:
+        raise CryontoError(f"positions must be one of {', '.join(UNITS)}, not {positions!r}")
     ET.register_namespace("", PROJECT_NS)
     guids = _Guids()
     colors: dict[str, str] = {}
@@ -108,7 +115,11 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
         colors = {e.iri: e.color for e in codebook_entries(categories)}
     notes: list[str] = []
     project_name = name or " + ".join(ds.title or ds.study for ds in datasets) or "cryonto"
-    root = ET.Element(_Q + "Project", {"name": project_name, "origin": f"cryonto {__version__}"})
+    origin = f"cryonto {__version__}"
+    if positions == UTF16:
+        origin += "; positions in UTF-16 code units (NVivo)"
+    root = ET.Element(_Q + "Project", {"name": project_name, "origin": origin})
+    unconverted = 0
 
     # -- users ------------------------------------------------------------------
     user_guid: dict[tuple[int, str], str] = {}
@@ -201,18 +212,24 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
                     note += f" Original source: {doc.path}"
                 ET.SubElement(source, _Q + "Description").text = note
             whole: list[Segment] = []
+            offsets = Offsets(text) if positions == UTF16 and text is not None else None
             for seg in segments:
                 span = _positions(seg, doc, text, mode == "full")
                 if span is None:
                     whole.append(seg)
                     continue
+                if offsets is not None:
+                    span = (offsets.to_utf16(span[0]), offsets.to_utf16(span[1]))
+                elif positions == UTF16:
+                    unconverted += 1
                 seg_iri = ds.segment_iri(seg)
                 attrs = {"guid": guids.get(seg.guid, seg_iri),
                          "startPosition": str(span[0]), "endPosition": str(span[1])}
                 if seg.text:
                     attrs["name"] = seg.text
                 user, created = _who_when(seg, user_guid.get((i, seg.coder)), notes)
-                attrs.update(user)
+                selector = user_guid.get((i, seg.selected_by)) if seg.selected_by else None
+                attrs.update({"creatingUser": selector} if selector else user)
                 attrs.update(created)
                 selection = ET.SubElement(source, _Q + "PlainTextSelection", attrs)
                 if seg.memo:
@@ -266,6 +283,11 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
         adjustments.append(Adjustment(
             "segments", -uncodable, f"{uncodable} segment(s) without character positions and "
             "without a code: nothing to write"))
+    if positions == UTF16:
+        notes.append("positions written in UTF-16 code units (as NVivo counts them)")
+    if unconverted:
+        notes.append(f"{unconverted} segment(s) in documents without text: positions written "
+                     "as code points (UTF-16 units cannot be computed without the text)")
     if wholes:
         notes.append(f"{wholes} segment(s) without character positions written as codings of "
                      "the whole source")
