@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
     args = parser.parse_args(argv)
 
-    from cryonto.store import GraphStore
+    from cryonto.rdf import GraphStore
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.max >= 1_000_000 and 1_000_000 not in sizes:

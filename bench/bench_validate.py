@@ -35,7 +35,7 @@ def _time(fn):
 
 
 def run_ours(path: Path):
-    from cryonto.validate import validate
+    from cryonto.shacl import validate
 
     report = validate([path], "core")
     report.to_text()
@@ -47,7 +47,8 @@ def run_pyshacl(path: Path):
     import rdflib
 
     from cryonto import resources
-    from cryonto.validate import profile_files, results_from_report_graph
+    from cryonto.shacl import profile_files
+    from cryonto.shacl.engine import results_from_report_graph
 
     graph = rdflib.Graph()
     for ontology in resources.ontology_files():

@@ -35,7 +35,7 @@ from test_serve_support import (
     triples_key,
 )
 
-from cryonto.store import GraphStore
+from cryonto.rdf import GraphStore
 
 pytestmark = pytest.mark.integration
 

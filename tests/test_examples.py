@@ -14,7 +14,7 @@ from shared_paths import SHARED
 from cryonto.cli import main
 from cryonto.generate import CATEGORIES
 from cryonto.model import from_store
-from cryonto.validate import validate
+from cryonto.shacl import validate
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 CSV = EXAMPLES / "paper-quotes.csv"

@@ -13,7 +13,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF
 from cryonto.cli import main
 from cryonto.errors import CryontoError
 from cryonto.findings import import_findings, normalize_doi, read_references
-from cryonto.validate import validate
+from cryonto.shacl import validate
 
 CRY = Namespace("https://w3id.org/cryonto/")
 CITO = Namespace("http://purl.org/spar/cito/")

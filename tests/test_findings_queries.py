@@ -18,7 +18,7 @@ from cryonto import resources
 from cryonto.cli import main
 from cryonto.findings import import_findings
 from cryonto.queries import run_query
-from cryonto.store import GraphStore
+from cryonto.rdf import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_TTL = ROOT / "examples" / "paper-quotes.ttl"

@@ -18,7 +18,7 @@ from cryonto.generate import (
     manifest_path,
     write_study,
 )
-from cryonto.validate import validate
+from cryonto.shacl import validate
 
 
 def reported(report) -> dict[str, set[str]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cryonto.errors import QueryRefused
-from cryonto.guard import check_query
+from cryonto.rdf.guard import check_query
 
 ALLOWED = "https://w3id.org/cryonto/graph/ontology"
 

@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from cryonto import resources
 from cryonto.errors import CryontoError
 from cryonto.queries import list_queries, load_query, run_query
-from cryonto.store import GraphStore
+from cryonto.rdf import GraphStore
 from cryonto.vocab import PREFIXES
 
 # rdflib's own namespace objects for the rdflib cross-check (cryonto's are plain strings)
@@ -138,7 +138,7 @@ def test_library_has_at_least_a_dozen_documented_queries() -> None:
 
 
 def test_every_library_query_passes_the_guard() -> None:
-    from cryonto.guard import check_query
+    from cryonto.rdf.guard import check_query
 
     for info in list_queries():
         assert check_query(load_query(info.name).text) in ("SELECT", "ASK", "CONSTRUCT")

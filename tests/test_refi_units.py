@@ -219,7 +219,7 @@ def _dataset_with_offsets(unit: str):
 
 
 def test_validate_flags_offsets_in_utf16_as_a_violation(tmp_path: Path) -> None:
-    from cryonto.validate import validate
+    from cryonto.shacl import validate
 
     wrong = tmp_path / "wrong.ttl"
     _dataset_with_offsets("utf16").write_turtle(wrong)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from cryonto.queries import list_queries, run_query
+from cryonto.rdf import GraphStore
 from cryonto.remote import DEFAULT_DATA_GRAPH
-from cryonto.store import GraphStore
 from cryonto.vocab import ONTOLOGY_GRAPH
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

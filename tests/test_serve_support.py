@@ -23,8 +23,8 @@ import httpx
 import pyoxigraph as ox
 import uvicorn
 
+from cryonto.rdf import GraphStore
 from cryonto.serve import add_w3c_test_graphs, create_app
-from cryonto.store import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "serve"

@@ -18,7 +18,7 @@ import pytest
 
 from cryonto.generate import category_iri
 from cryonto.model import Code, CodedDataset, Coder, Document, Segment
-from cryonto.validate import VIOLATION, WARNING, validate
+from cryonto.shacl import VIOLATION, WARNING, validate
 
 SH = "https://w3id.org/cryonto/shapes/"
 OA = "http://www.w3.org/ns/oa#"
@@ -292,7 +292,8 @@ def test_each_core_shape_catches_its_error(tmp_path, name, mutate, expected):
 
 
 def test_every_core_constraint_has_a_bad_fixture():
-    from cryonto.validate import compile_shapes, load_shapes, profile_files
+    from cryonto.shacl import load_shapes, profile_files
+    from cryonto.shacl.compile import compile_shapes
 
     compiled = compile_shapes(load_shapes(profile_files("core")))
     assert compiled.fallback == []  # everything in core compiles to SPARQL
@@ -304,7 +305,8 @@ def test_every_core_constraint_has_a_bad_fixture():
 def test_every_shape_has_a_message_and_severity():
     import rdflib
 
-    from cryonto.validate import load_shapes, profile_files, top_level_shapes
+    from cryonto.shacl import load_shapes, profile_files
+    from cryonto.shacl.compile import top_level_shapes
 
     g = load_shapes(profile_files("shareable"))
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")

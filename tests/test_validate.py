@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from test_shapes import CRY, DCT, OA, doc, drop, good_dataset, lit, put, seg, store_of, write
 
 from cryonto.cli import main
-from cryonto.validate import compile_shapes, load_shapes, profile_files, validate
+from cryonto.shacl import load_shapes, profile_files, validate
+from cryonto.shacl.compile import compile_shapes
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "paper-quotes.ttl"
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")

@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 #: public name -> module that defines it
 _API = {
     "CryontoError": "cryonto.errors",
-    "GraphStore": "cryonto.store",
+    "GraphStore": "cryonto.rdf",
     "CodedDataset": "cryonto.model",
     "load_category_system": "cryonto.ontology",
     "run_checks": "cryonto.check",
@@ -35,11 +35,11 @@ _API = {
     "export_refi": "cryonto.exporting",
     "export_csv": "cryonto.exporting",
     "export_turtle": "cryonto.exporting",
-    "validate": "cryonto.validate",
+    "validate": "cryonto.shacl",
     "generate_study": "cryonto.generate",
     "list_queries": "cryonto.queries",
     "run_query": "cryonto.queries",
-    "check_query": "cryonto.guard",
+    "check_query": "cryonto.rdf.guard",
 }
 
 __all__ = ["__version__", *sorted(_API)]

@@ -13,7 +13,7 @@ generated from the headers. Two checks are not SPARQL:
   follows, e.g. an individual that a property's domain puts into a class
   disjoint with its own.
 
-SPARQL runs on `cryonto.store.GraphStore` (pyoxigraph); the whole SPARQL set
+SPARQL runs on `cryonto.rdf.GraphStore` (pyoxigraph); the whole SPARQL set
 takes milliseconds, so the reasoner's JVM start dominates the run time.
 """
 
@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from cryonto import resources
 from cryonto.errors import CryontoError
-from cryonto.store import GraphStore
+from cryonto.rdf import GraphStore
 from cryonto.vocab import ONTOLOGY_GRAPH, ONTOLOGY_IRI
 
 #: severities, most severe first

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from cryonto.atomic import atomic_write, write_text
 from cryonto.errors import CryontoError
 from cryonto.model import CodedDataset, Counts, count_store, from_store
-from cryonto.store import GraphStore
+from cryonto.rdf import GraphStore
 from cryonto.writers import Adjustment, adjusted
 
 if TYPE_CHECKING:

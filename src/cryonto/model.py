@@ -467,7 +467,7 @@ def count_store(store: ox.Store, study_iri: str) -> Counts:
     One aggregate query instead of reading every segment back, so proving
     count in == count out stays cheap at 10^5-10^6 segments.
     """
-    from cryonto.store import bind_values
+    from cryonto.rdf import bind_values
 
     sparql = bind_values(_model_query("counts"), {"study": ox.NamedNode(study_iri)})
     solution = next(iter(store.query(sparql, use_default_graph_as_union=True)), None)
@@ -482,7 +482,7 @@ def from_store(store: ox.Store, study_iri: str | None = None) -> list[CodedDatas
 
     This is the one way writers read coded data, whatever format it came from.
     """
-    from cryonto.store import to_python
+    from cryonto.rdf import to_python
 
     def rows(name: str) -> list[dict]:
         result = store.query(_model_query(name), use_default_graph_as_union=True)

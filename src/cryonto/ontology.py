@@ -6,7 +6,7 @@ or touch RDF terms to answer "what is A1.1?". The importers resolve the codes
 they meet in QDA exports with `CategorySystem.resolve_code`, which is a dict
 lookup after normalisation, so resolving 10^5 segment codes costs milliseconds.
 
-Loading goes through `cryonto.store.GraphStore` (pyoxigraph), so a syntax error
+Loading goes through `cryonto.rdf.GraphStore` (pyoxigraph), so a syntax error
 names the file, exactly as for every other command. Results are cached per
 (file, modification time): a second `load_category_system()` is free, and an
 edited file is read again.
@@ -27,7 +27,7 @@ import pyoxigraph as ox
 
 from cryonto import resources
 from cryonto.errors import CryontoError
-from cryonto.store import GraphStore
+from cryonto.rdf import GraphStore
 from cryonto.vocab import (
     CITO,
     CRY,

@@ -11,8 +11,8 @@ Parameter types: ``iri`` (an absolute IRI, ``<…>`` or a CURIE such as ``cry:PD
 ``concept`` (an IRI that may also be given as a notation such as ``A1.1``, a label or a
 CURIE of the category system), ``literal`` (a string), ``integer``, ``decimal`` and
 ``boolean``. A parameter with ``default none`` is left unbound unless given. Values
-are bound with a VALUES block built from RDF terms (`cryonto.store.bind_values`),
-never pasted into the text, and every text passes `cryonto.guard.check_query`
+are bound with a VALUES block built from RDF terms (`cryonto.rdf.bind_values`),
+never pasted into the text, and every text passes `cryonto.rdf.guard.check_query`
 before it runs, on the embedded store and on a remote endpoint alike.
 """
 
@@ -27,8 +27,8 @@ import pyoxigraph as ox
 
 from cryonto import resources
 from cryonto.errors import CryontoError
-from cryonto.guard import check_query
-from cryonto.store import GraphStore, bind_values, graph_iri_for, to_python
+from cryonto.rdf import GraphStore, bind_values, graph_iri_for, to_python
+from cryonto.rdf.guard import check_query
 from cryonto.vocab import ONTOLOGY_GRAPH, PREFIXES
 
 PARAM_TYPES = ("iri", "concept", "literal", "integer", "decimal", "boolean")

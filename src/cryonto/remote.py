@@ -1,6 +1,6 @@
 """Remote SPARQL endpoints: queries through SPARQLWrapper, uploads by Graph Store Protocol.
 
-`RemoteEndpoint` sends an already checked query (see `cryonto.guard`) to a SPARQL
+`RemoteEndpoint` sends an already checked query (see `cryonto.rdf.guard`) to a SPARQL
 1.1 endpoint and turns the answer into the same `QueryResult` the embedded store
 gives, so a query answers the same wherever it runs. Every failure becomes one
 `RemoteError` line: unreachable, timed out, HTTP error with its status, or
@@ -28,7 +28,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cryonto.errors import CryontoError, RemoteError
-from cryonto.store import GraphStore, bind_values
+from cryonto.rdf import GraphStore, bind_values
 from cryonto.vocab import BASE, ONTOLOGY_GRAPH
 
 #: where `cryonto push` puts coded data unless told otherwise
@@ -97,13 +97,13 @@ class RemoteEndpoint:
     def query(self, text: str, form: str | None = None):  # form: kept for callers; derived
         """Send a query; the answer as a `cryonto.queries.QueryResult`.
 
-        The text passes `cryonto.guard.check_query` here too (whoever calls), so nothing
+        The text passes `cryonto.rdf.guard.check_query` here too (whoever calls), so nothing
         refused locally can reach a remote store either.
         """
         from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 
-        from cryonto.guard import check_query
         from cryonto.queries import QueryResult
+        from cryonto.rdf.guard import check_query
 
         form = check_query(text, allowed_graphs=self.allowed_graphs)
         wrapper = SPARQLWrapper(self.url)

@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from cryonto.cli import main
 from cryonto.importing import import_to_turtle
 from cryonto.model import from_store
-from cryonto.store import GraphStore
+from cryonto.rdf import GraphStore
 from cryonto.writers.cells import (
     DANGEROUS,
     csv_text,

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from cryonto.cli import main
 from cryonto.importing import import_to_turtle
-from cryonto.validate import validate
+from cryonto.shacl import validate
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 SALT = "a salt of at least sixteen characters"

@@ -18,7 +18,7 @@ import numpy as np
 
 from cryonto import resources
 from cryonto.errors import CryontoError
-from cryonto.store import GraphStore
+from cryonto.rdf import GraphStore
 
 LEVELS = ("document", "segment", "unitized")
 

@@ -92,9 +92,9 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
     """
     import uvicorn
 
+    from cryonto.rdf import GraphStore
     from cryonto.serve import add_w3c_test_graphs, create_app
     from cryonto.serve.http_guard import head_deadline_protocol, host_names
-    from cryonto.store import GraphStore
 
     try:
         allowed_hosts = host_names(host, allow_hosts)

@@ -57,7 +57,7 @@ def _render_graph(result, fmt: str) -> str:
         return ox.serialize(result.triples, format=ox.RdfFormat.N_TRIPLES
                             ).decode("utf-8").rstrip("\n")
     if fmt == "json":
-        from cryonto.store import to_python
+        from cryonto.rdf import to_python
 
         return json.dumps([{"subject": to_python(t.subject), "predicate": t.predicate.value,
                             "object": to_python(t.object)} for t in result.triples],

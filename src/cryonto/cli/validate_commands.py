@@ -39,7 +39,7 @@ def validate_command(data: tuple[Path, ...], profile: str, strict: bool, fmt: st
     by segment and names the source file and row each segment came from.
     """
     from cryonto.atomic import write_text
-    from cryonto.validate import validate
+    from cryonto.shacl import validate
 
     report = validate(list(data), profile, engine=engine,
                       ontology_files=list(ontology) or None)

@@ -38,12 +38,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from cryonto.ontology import CATEGORY_SCHEME
+from cryonto.rdf import GraphStore
 from cryonto.serve import linked, negotiation, protocol
 from cryonto.serve.http_guard import LOOPBACK_HOSTS, OriginGuard, QuietErrors, host_middleware
 from cryonto.serve.negotiation import HTML, Format
 from cryonto.serve.pages import Pages, named_queries
 from cryonto.serve.protocol import ProtocolError, QueryTimeout
-from cryonto.store import GraphStore
 
 #: headers of every answer the endpoint writes itself
 SECURITY_HEADERS = {

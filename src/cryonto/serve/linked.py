@@ -16,8 +16,8 @@ from importlib import resources as importlib_resources
 
 import pyoxigraph as ox
 
+from cryonto.rdf import GraphStore
 from cryonto.serve import negotiation
-from cryonto.store import GraphStore
 from cryonto.vocab import BASE, DCTERMS, RDF, RDFS, SKOS
 
 LABEL_PREDICATES = tuple(ox.NamedNode(str(p)) for p in (

@@ -24,8 +24,8 @@ from cryonto.ontology import (
     build_category_system,
     curie,
 )
+from cryonto.rdf import GraphStore
 from cryonto.serve.linked import local_path
-from cryonto.store import GraphStore
 from cryonto.vocab import BASE, ONTOLOGY_GRAPH, PREFIXES
 
 STANCE_TITLES = {

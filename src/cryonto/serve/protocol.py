@@ -23,11 +23,11 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 
 from cryonto.errors import CryontoError, QueryRefused
-from cryonto.guard import check_query
+from cryonto.rdf import GraphStore
+from cryonto.rdf.guard import check_query
 from cryonto.serve import negotiation
 from cryonto.serve.negotiation import Format
 from cryonto.serve.results import WRITERS
-from cryonto.store import GraphStore
 from cryonto.vocab import PREFIXES
 
 #: largest request body read (a query longer than this is refused with 413)
@@ -184,7 +184,7 @@ def _is_iri(text: str) -> bool:
 
 
 def check(query: str, allowed_graphs: frozenset[str]) -> str:
-    """The query form, after `cryonto.guard` let it through; 400 with its reason otherwise.
+    """The query form, after `cryonto.rdf.guard` let it through; 400 with its reason otherwise.
 
     Verdicts are cached by query text (the guard parses with rdflib, up to
     ~100 ms for a library query, under one lock): a read-only endpoint sees

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from cryonto.store import GraphStore
+from cryonto.rdf import GraphStore
 
 W3C_DATA = "http://kasei.us/2009/09/sparql/data/"
 W3C_GRAPHS = tuple(f"{W3C_DATA}data{n}.rdf" for n in (1, 2, 3))

@@ -216,7 +216,7 @@ def bind_values(sparql: str, bindings: Mapping[str, object]) -> str:
     for name in bindings:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise CryontoError(f"invalid parameter name {name!r}")
-    position = _where_brace(sparql)
+    position = where_brace(sparql)
     if position is None:
         raise CryontoError("cannot bind parameters: the query has no WHERE clause")
     names = " ".join(f"?{name}" for name in bindings)
@@ -225,7 +225,7 @@ def bind_values(sparql: str, bindings: Mapping[str, object]) -> str:
     return sparql[: position + 1] + block + sparql[position + 1 :]
 
 
-def _where_brace(sparql: str) -> int | None:
+def where_brace(sparql: str) -> int | None:
     """Index of the `{` opening the top-level WHERE group (skips strings, IRIs, comments)."""
     i, n, depth = 0, len(sparql), 0
     first_brace: int | None = None

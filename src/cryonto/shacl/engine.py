@@ -1,0 +1,136 @@
+"""Running compiled constraints on the store, and the pySHACL bridge for the rest."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pyoxigraph as ox
+import rdflib
+
+from cryonto.rdf import to_term
+from cryonto.shacl.compile import CompiledConstraint, top_level_shapes
+from cryonto.shacl.paths import simplify_path, sparql_path
+from cryonto.shacl.report import Result
+from cryonto.shacl.terms import RDF_NS, RDFS_NS, SH, SH_NS, Term, Unsupported, node_id, plain
+
+
+def store_subclasses(store: ox.Store):
+    """A resolver of proper subclasses (rdfs:subClassOf+) in a store, for `compile_shapes`."""
+    cache: dict[str, list[str]] = {}
+
+    def resolve(cls: str) -> list[str]:
+        if cls not in cache:
+            query = (f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS_NS.subClassOf}>+ <{cls}> "
+                     f"FILTER (?c != <{cls}>) }}")
+            found = [row["c"] for row in store.query(query, use_default_graph_as_union=True)]
+            if any(not isinstance(c, ox.NamedNode) for c in found):
+                raise Unsupported("blank-node subclass")
+            cache[cls] = sorted(c.value for c in found)
+        return cache[cls]
+
+    return resolve
+
+
+_TEMPLATE = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _format_message(template: str, bindings: dict[str, Term]) -> str:
+    def repl(match: re.Match) -> str:
+        term = bindings.get(match.group(1))
+        return match.group(0) if term is None else plain(term)
+
+    return _TEMPLATE.sub(repl, template)
+
+
+def run_compiled(store: ox.Store, compiled: Sequence[CompiledConstraint]) -> list[Result]:
+    results: list[Result] = []
+    for c in compiled:
+        solutions = store.query(c.sparql, use_default_graph_as_union=True)
+        names = [v.value for v in solutions.variables]
+        shape_id = node_id(c.shape)
+        if c.component != SH + "SPARQLConstraintComponent":
+            message = c.messages[0] if c.messages else _generic_message(c)
+            has_value = "value" in names
+            for row in solutions:
+                value = row["value"] if has_value else None
+                results.append(Result(row["this"], c.path, value, shape_id, c.component,
+                                      c.severity, message))
+            continue
+        templates = c.sparql_messages or c.messages or ["SPARQL constraint failed"]
+        seen = set()
+        constraint_id = node_id(c.constraint) if c.constraint is not None else None
+        for row in solutions:
+            bindings = {n: row[n] for n in names if row[n] is not None}
+            if "failure" in bindings:
+                continue
+            focus = bindings.get("this")
+            if focus is None:
+                continue
+            dedup = tuple(sorted((k, str(v)) for k, v in bindings.items()))
+            if dedup in seen:
+                continue
+            seen.add(dedup)
+            value = bindings.get("value")
+            if value is None and not c.is_property:
+                value = focus
+            path_term = bindings.get("path")
+            path = (simplify_path(str(path_term)) if isinstance(path_term, ox.NamedNode)
+                    else c.path)
+            message = _format_message(templates[0], bindings)
+            results.append(Result(focus, path, value, shape_id, c.component, c.severity, message,
+                                  constraint_id))
+    return results
+
+
+def _generic_message(c: CompiledConstraint) -> str:
+    name = c.component[len(SH):].replace("ConstraintComponent", "")
+    return f"{name} constraint not met" + (f" on {c.path}" if c.path else "")
+
+
+def _fallback_shapes_graph(g: rdflib.Graph, keep: Sequence[rdflib.term.Node]) -> rdflib.Graph:
+    """A copy of the shapes with every top-level shape but `keep` deactivated."""
+    copy = rdflib.Graph()
+    for triple in g:
+        copy.add(triple)
+    keep_set = set(keep)
+    for shape in top_level_shapes(g):
+        if shape not in keep_set:
+            copy.add((shape, SH_NS.deactivated, rdflib.Literal(True)))
+    return copy
+
+
+def run_pyshacl(data: rdflib.Graph | ox.Store, shapes: rdflib.Graph) -> list[Result]:
+    """Plain pySHACL on `data`; its report graph read back as Results."""
+    import pyshacl
+
+    _conforms, report, _text = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True)
+    return results_from_report_graph(report)
+
+
+def results_from_report_graph(report: rdflib.Graph) -> list[Result]:
+    results = []
+    for node in report.subjects(RDF_NS.type, SH_NS.ValidationResult):
+        focus = to_engine_term(report.value(node, SH_NS.focusNode))
+        path_node = report.value(node, SH_NS.resultPath)
+        value = report.value(node, SH_NS.value)
+        messages = sorted(str(m) for m in report.objects(node, SH_NS.resultMessage))
+        constraint = report.value(node, SH_NS.sourceConstraint)
+        results.append(Result(
+            focus=focus,
+            path=simplify_path(sparql_path(report, path_node)) if path_node is not None else None,
+            value=to_engine_term(value) if value is not None else None,
+            shape=node_id(report.value(node, SH_NS.sourceShape)),
+            component=str(report.value(node, SH_NS.sourceConstraintComponent)),
+            severity=str(report.value(node, SH_NS.resultSeverity)),
+            message=messages[0] if messages else "",
+            constraint=node_id(constraint) if constraint is not None else None,
+        ))
+    return results
+
+
+def to_engine_term(term: rdflib.term.Node) -> Term:
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    return to_term(term)

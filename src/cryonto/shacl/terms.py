@@ -1,0 +1,61 @@
+"""SHACL terms, severities and short names shared by the compiler, engine and report."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pyoxigraph as ox
+import rdflib
+
+from cryonto.vocab import compact
+
+SH = "http://www.w3.org/ns/shacl#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+VIOLATION, WARNING, INFO = SH + "Violation", SH + "Warning", SH + "Info"
+SEVERITY_NAMES = {VIOLATION: "Violation", WARNING: "Warning", INFO: "Info"}
+
+# rdflib namespaces for reading shapes graphs (the compiler walks them with rdflib)
+SH_NS = rdflib.Namespace(SH)
+RDF_NS = rdflib.RDF
+RDFS_NS = rdflib.RDFS
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def plain(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    return term.value
+
+
+def short(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        iri = term.value
+        if "/data/" in iri:
+            return "<" + iri.split("/data/", 1)[1] + ">"
+        found = compact(iri)
+        return found if found != iri else f"<{iri}>"
+    if isinstance(term, ox.Literal):
+        text = term.value if len(term.value) <= 60 else term.value[:57] + "…"
+        return json.dumps(text, ensure_ascii=False)
+    return "_:" + term.value
+
+
+def short_path(path: str) -> str:
+    def repl(match: re.Match) -> str:
+        found = compact(match.group(1))
+        return found if found != match.group(1) else match.group(0)
+
+    return re.sub(r"<([^>]*)>", repl, path)
+
+
+class Unsupported(Exception):
+    """A shape uses something the SPARQL compiler does not handle (pySHACL takes it)."""
+
+
+def node_id(term: rdflib.term.Node) -> str:
+    return "_:" + str(term) if isinstance(term, rdflib.BNode) else str(term)
