@@ -39,7 +39,7 @@ def test_rollup_matches_the_querys_sub_category_counts(generated: Path) -> None:
 
 def test_broad_and_unmapped_study_codes_do_not_count(generated: Path) -> None:
     """'Holding silence' is a broadMatch of I2.1 in the generator's codebook: it does not count."""
-    from cryonto.model import from_store
+    from cryonto.coded import from_store
     from cryonto.rdf import GraphStore
 
     data = load([generated])

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cryonto.cli import main
-from cryonto.model import Counts
+from cryonto.coded import Counts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "export"
 STUDY = FIXTURES / "study.ttl"
@@ -93,7 +93,7 @@ def test_turtle_redacted_with_license(tmp_path):
 
 def test_turtle_redacted_without_license_warns(tmp_path, monkeypatch):
     import cryonto.exporting as exporting
-    from cryonto.model import CodedDataset
+    from cryonto.coded import CodedDataset
 
     real = exporting.load_datasets
 

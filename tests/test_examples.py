@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from shared_paths import SHARED
 
 from cryonto.cli import main
+from cryonto.coded import from_store
 from cryonto.generate import CATEGORIES
-from cryonto.model import from_store
 from cryonto.shacl import validate
 
 EXAMPLES = Path(__file__).parent.parent / "examples"

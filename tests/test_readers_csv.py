@@ -7,9 +7,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from cryonto.coded import from_store
 from cryonto.errors import CryontoError
 from cryonto.importing import import_file, import_to_turtle
-from cryonto.model import from_store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 CRY = "https://w3id.org/cryonto/"

@@ -203,7 +203,7 @@ def test_export_utf16_round_trips_nvivo_positions_exactly(tmp_path: Path) -> Non
 
 # -- validate: offsets in the wrong unit -----------------------------------------------------
 def _dataset_with_offsets(unit: str):
-    from cryonto.model import Code, CodedDataset, Document, Segment
+    from cryonto.coded import Code, CodedDataset, Document, Segment
 
     ds = CodedDataset(study="wrong-unit")
     ds.documents["d"] = Document(key="d", name="d", text=TEXT, text_length=len(TEXT))
@@ -246,8 +246,8 @@ def _two_users(tmp_path: Path) -> Path:
 
 
 def test_coder_is_who_applied_the_code_and_selection_user_is_kept(tmp_path: Path) -> None:
+    from cryonto.coded import from_store
     from cryonto.importing import import_to_turtle
-    from cryonto.model import from_store
 
     result = read_refi(_two_users(tmp_path))
     ds = result.dataset

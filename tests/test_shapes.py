@@ -16,8 +16,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from cryonto.coded import Code, CodedDataset, Coder, Document, Segment
 from cryonto.generate import category_iri
-from cryonto.model import Code, CodedDataset, Coder, Document, Segment
 from cryonto.shacl import VIOLATION, WARNING, validate
 
 SH = "https://w3id.org/cryonto/shapes/"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from cryonto.coded import Code, CodedDataset, Document, Segment
 from cryonto.errors import CryontoError
 from cryonto.exporting import export_csv, export_turtle, load_datasets
-from cryonto.model import Code, CodedDataset, Document, Segment
 from cryonto.writers.csv import COLUMNS, Pseudonymizer, build_rows, code_labels, redact
 
 FIXTURES = Path(__file__).parent / "fixtures" / "export"

@@ -11,9 +11,9 @@ import pytest
 import xmlschema
 from shared_paths import SHARED
 
+from cryonto.coded import Code, CodedDataset, Coder, Document, Segment
 from cryonto.errors import CryontoError
 from cryonto.exporting import export_refi, load_datasets
-from cryonto.model import Code, CodedDataset, Coder, Document, Segment
 from cryonto.writers import SCHEMA_DIR, stable_guid
 from cryonto.writers.refi import build_project
 

@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 _API = {
     "CryontoError": "cryonto.errors",
     "GraphStore": "cryonto.rdf",
-    "CodedDataset": "cryonto.model",
+    "CodedDataset": "cryonto.coded",
     "load_category_system": "cryonto.ontology",
     "run_checks": "cryonto.check",
     "import_file": "cryonto.importing",

@@ -16,13 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
-
 from cryonto.atomic import atomic_write, write_text
+from cryonto.coded import (
+    COUNT_FIELDS,
+    Adjustment,
+    CodedDataset,
+    Counts,
+    adjusted,
+    count_store,
+    from_store,
+)
 from cryonto.errors import CryontoError
-from cryonto.model import CodedDataset, Counts, count_store, from_store
-from cryonto.rdf import GraphStore
-from cryonto.writers import Adjustment, adjusted
+from cryonto.rdf import GraphStore, RdfFormat
 
 if TYPE_CHECKING:
     from cryonto.writers.csv import Pseudonymizer
@@ -99,7 +104,7 @@ def load_datasets(paths: Sequence[Path | str]) -> list[CodedDataset]:
     if not paths:
         raise CryontoError("no DATA file given")
     store = GraphStore.with_ontology(paths)
-    datasets = from_store(store.store)
+    datasets = from_store(store)
     if not datasets:
         raise CryontoError("no coded dataset (cry:Study) in the input",
                            ", ".join(str(p) for p in paths))
@@ -215,17 +220,14 @@ def export_turtle(paths: Sequence[Path | str], out: Path | str, redact: bool = F
         for ds in datasets:
             ds.creator = creator
     expected = _sum_counts(datasets)
-    store = ox.Store()
+    store = GraphStore()
     for ds in datasets:
         ds.to_store(store)
-    prefixes = _prefixes(datasets)
-    data = store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(),
-                      prefixes=prefixes)
-    check = ox.Store()
-    check.load(data, format=ox.RdfFormat.TURTLE)
+    data = store.dump(RdfFormat.TURTLE, graph="", prefixes=_prefixes(datasets))
+    check = GraphStore()
+    check.load_bytes(data, RdfFormat.TURTLE)
     per_study = [count_store(check, ds.base_iri) for ds in datasets]
-    written = Counts(*(sum(getattr(c, f) for c in per_study)
-                       for f in ("documents", "codes", "segments", "codings", "coders")))
+    written = Counts(*(sum(getattr(c, f) for c in per_study) for f in COUNT_FIELDS))
     _check_counts(expected, written, "turtle export")
     _check_counts(counts_in, written, "turtle export")  # redaction keeps every count
     with atomic_write(out, "wb") as handle:

@@ -20,19 +20,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from cryonto.atomic import atomic_write
-from cryonto.errors import CryontoError
-from cryonto.model import (
+from cryonto.coded import (
     Code,
     CodedDataset,
     Coder,
     Document,
-    LineReader,
     Segment,
     turtle_prefixes,
 )
+from cryonto.errors import CryontoError
+from cryonto.rdf import Quad
+from cryonto.rdf.ntriples import parse_lines
 from cryonto.vocab import CRY, OA
 
 #: the category system as docs/ontology.md lists it: notation -> (local name, English label)
@@ -178,8 +177,8 @@ class GeneratedStudy:
         """The dataset's N-Triples lines with the quad-level errors applied (no graph built)."""
         return _apply_edits(self.dataset, self._edits)
 
-    def quads(self) -> Iterator[ox.Quad]:
-        return ox.parse(LineReader(self.ntriples()), format=ox.RdfFormat.N_TRIPLES)
+    def quads(self) -> Iterator[Quad]:
+        return parse_lines(self.ntriples())
 
 
 def generate_study(segments: int, documents: int | None = None, coders: int = 3,

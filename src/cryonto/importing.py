@@ -17,11 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
-
+from cryonto.coded import COUNT_FIELDS, Adjustment, CodedDataset, Counts, adjusted, count_store
 from cryonto.errors import CryontoError
-from cryonto.model import CodedDataset, Counts, count_store
-from cryonto.readers.common import COUNT_FIELDS, Adjustment, Categories, expected_out
+from cryonto.rdf import GraphStore
+from cryonto.readers.common import Categories
 from cryonto.readers.xmlsafe import ZipLimits
 
 FORMATS = ("csv", "maxqda", "refi")
@@ -105,7 +104,7 @@ def import_file(fmt: str, path: Path | str, study: str | None = None,
         more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
         raise CryontoError(f"{warnings[0]}{more}; --strict-codes makes this an error", str(path))
     counts_out = read.dataset.counts()
-    expected = expected_out(read.counts_in, read.adjustments)
+    expected = adjusted(read.counts_in, read.adjustments)
     if counts_out != expected:
         raise CryontoError("counts do not add up, nothing written: "
                            + _difference(expected, counts_out, "expected", "built"), str(path))
@@ -165,8 +164,8 @@ def _fix_iris(ds: CodedDataset) -> None:
 
 
 def _recount(turtle: str, study_iri: str) -> Counts:
-    store = ox.Store()
-    store.bulk_load(path=turtle, format=ox.RdfFormat.TURTLE)
+    store = GraphStore()
+    store.load_file(turtle)
     return count_store(store, study_iri)
 
 

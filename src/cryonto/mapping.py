@@ -24,8 +24,8 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.utils import default_process
 
+from cryonto.coded import CodedDataset
 from cryonto.errors import CryontoError
-from cryonto.model import CodedDataset
 from cryonto.ontology import CategorySystem
 
 TEMPLATE_TOOL = "cryonto mapping template"
@@ -138,18 +138,11 @@ def load_dataset(path: Path | str) -> CodedDataset:
         raise CryontoError("no such file", str(path))
     suffix = path.suffix.lower()
     if suffix in (".ttl", ".nt", ".trig", ".nq"):
-        import pyoxigraph as ox
+        from cryonto.coded import from_store
+        from cryonto.rdf import GraphStore
 
-        from cryonto.model import from_store
-
-        store = ox.Store()
-        fmt = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
-               ".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS}[suffix]
-        try:
-            store.bulk_load(path=str(path), format=fmt)
-        except (SyntaxError, OSError) as error:
-            raise CryontoError(f"not readable RDF: {str(error).splitlines()[0]}",
-                               str(path)) from None
+        store = GraphStore()
+        store.load_file(path)
         datasets = from_store(store)
         if len(datasets) != 1:
             raise CryontoError(f"holds {len(datasets)} studies; give one study's Turtle",

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from cryonto.cli import main
+from cryonto.coded import from_store
 from cryonto.importing import import_to_turtle
-from cryonto.model import from_store
 from cryonto.rdf import GraphStore
 from cryonto.writers.cells import (
     DANGEROUS,

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pyoxigraph as ox
-
 from cryonto.agreement.bootstrap import Figures
 from cryonto.agreement.results import AgreementResult
-from cryonto.model import LineReader, slug
-from cryonto.vocab import CRY, DCTERMS, PREFIXES, PROV, RDF, RDFS, XSD
+from cryonto.coded import slug
+from cryonto.rdf.ntriples import iri_term as _iri
+from cryonto.rdf.ntriples import literal_term, turtle_text, typed_term
+from cryonto.vocab import CRY, DCTERMS, PREFIXES, PROV, RDF, RDFS, SOSA, XSD
 
-SOSA = "http://www.w3.org/ns/sosa/"
 #: JSON name -> (cry: local name of the coefficient, English label)
 PROPERTIES = {
     "agreement": ("percentAgreement", "percent agreement (proportion of agreeing pairs)"),
@@ -32,14 +31,8 @@ PROPERTIES = {
 }
 
 
-def _iri(value: str) -> str:
-    return f"<{value}>"
-
-
 def _lit(value: object, datatype: str | None = None) -> str:
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    text = text.replace("\r", "\\r")
-    return f'"{text}"^^<{datatype}>' if datatype else f'"{text}"'
+    return typed_term(value, datatype) if datatype else literal_term(str(value))
 
 
 def _double(value: float) -> str:
@@ -119,5 +112,4 @@ def to_turtle(result: AgreementResult) -> bytes:
     prefixes["agreement"] = run.rsplit("/", 1)[0] + "/"
     prefixes["result"] = run + "#"
     prefixes["coder"] = run.rsplit("/agreement/", 1)[0] + "/coder/"
-    quads = ox.parse(LineReader(lines), format=ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    return turtle_text(lines, prefixes)

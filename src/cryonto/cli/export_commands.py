@@ -11,12 +11,11 @@ from pathlib import Path
 import click
 
 from cryonto.cli import main
+from cryonto.coded import COUNT_FIELDS
 from cryonto.exporting import CODEBOOK_FORMATS, SALT_ENV, ExportResult
 
-_COUNT_FIELDS = ("documents", "codes", "segments", "codings", "coders")
 
-
-def _report(result: ExportResult, fields: tuple[str, ...] = _COUNT_FIELDS) -> None:
+def _report(result: ExportResult, fields: tuple[str, ...] = COUNT_FIELDS) -> None:
     def line(label: str, counts) -> str:
         values = counts.as_dict()
         return f"{label} " + "  ".join(f"{f} {values[f]}" for f in fields)

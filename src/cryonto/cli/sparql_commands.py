@@ -121,7 +121,7 @@ def _mapping_rule(text: str) -> str:
     """The predicates as local names; an unknown one is an error with a did-you-mean."""
     import difflib
 
-    from cryonto.model import MAPPING_PREDICATES
+    from cryonto.coded import MAPPING_PREDICATES
 
     names = [p.strip().removeprefix("skos:") for p in text.replace(" ", ",").split(",")
              if p.strip()]

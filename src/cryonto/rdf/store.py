@@ -52,6 +52,9 @@ def graph_iri_for(path: Path | str) -> ox.NamedNode:
     return ox.NamedNode(Path(path).resolve().as_uri())
 
 
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
 @dataclass
 class SelectResult:
     """Rows of a SELECT: variable names and, per row, one term or None per variable."""
@@ -115,6 +118,16 @@ class GraphStore:
             self.store.load(data, format=fmt, to_graph=target)
         except SyntaxError as error:
             raise CryontoError(f"not valid {fmt.name}: {_first_line(error)}", name) from None
+
+    def load_ntriples(self, lines: Iterator[str], graph: str | ox.NamedNode | None = None) -> None:
+        """Stream generated N-Triples lines in (coded data is built as text, see ntriples)."""
+        from cryonto.rdf.ntriples import LineReader
+
+        target = _named(graph) if graph is not None else ox.DefaultGraph()
+        try:
+            self.store.load(LineReader(lines), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+        except SyntaxError as error:
+            raise CryontoError(f"cannot express as RDF: {_first_line(error)}") from None
 
     def add_rdflib(self, graph: rdflib.Graph, to_graph: str | ox.NamedNode | None = None) -> None:
         """Copy an rdflib graph in (via N-Triples, which both sides parse fast)."""
@@ -194,15 +207,36 @@ class GraphStore:
                 out.add((s, p, o))
         return out
 
-    def serialize_bytes(self, fmt: ox.RdfFormat, graph: str | ox.NamedNode | None = None) -> bytes:
+    def serialize_bytes(self, fmt: ox.RdfFormat, graph: str | ox.NamedNode | None = None,
+                        prefixes: Mapping[str, str] | None = None) -> bytes:
+        """One graph, or (as a triple format) every graph merged, or the whole dataset."""
+        options: dict = {"prefixes": dict(prefixes)} if prefixes else {}
         if graph is not None:
-            return self.store.dump(format=fmt, from_graph=_named(graph))
+            target = ox.DefaultGraph() if graph == "" else _named(graph)
+            return self.store.dump(format=fmt, from_graph=target, **options)
         if fmt.supports_datasets:
-            return self.store.dump(format=fmt)
+            return self.store.dump(format=fmt, **options)
         # a triple format for the whole dataset: merge every graph
         merged = ox.Store()
         merged.extend(ox.Quad(q.subject, q.predicate, q.object) for q in self.store)
-        return merged.dump(format=fmt, from_graph=ox.DefaultGraph())
+        return merged.dump(format=fmt, from_graph=ox.DefaultGraph(), **options)
+
+    dump = serialize_bytes
+
+    # -- quads ------------------------------------------------------------
+    def quads(self, subject: Term | None = None, predicate: Term | None = None,
+              obj: Term | None = None, graph: str | ox.NamedNode | None = None
+              ) -> Iterator[ox.Quad]:
+        """The quads matching a pattern (None matches anything), in any graph."""
+        return self.store.quads_for_pattern(
+            subject, predicate, obj, _named(graph) if graph is not None else None)
+
+    def has(self, subject: Term | None = None, predicate: Term | None = None,
+            obj: Term | None = None) -> bool:
+        return next(iter(self.quads(subject, predicate, obj)), None) is not None
+
+    def add(self, quads: Iterable[ox.Quad]) -> None:
+        self.store.extend(quads)
 
 
 def bind_values(sparql: str, bindings: Mapping[str, object]) -> str:

@@ -12,27 +12,19 @@ Readers never print and never exit; they raise `CryontoError(reason, file, where
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from cryonto.coded.types import (
+    ORIENTATIONS,
+    Adjustment,
+    Code,
+    CodedDataset,
+    Counts,
+)
 from cryonto.errors import CryontoError
-from cryonto.model import ORIENTATIONS, Code, CodedDataset, Counts
-
-COUNT_FIELDS = ("documents", "codes", "segments", "codings", "coders")
-
-
-@dataclass(frozen=True)
-class Adjustment:
-    """A deliberate, reported difference between what a file holds and what is imported."""
-
-    field: str  # one of COUNT_FIELDS
-    delta: int  # negative: fewer out than in
-    reason: str
-
-    def as_dict(self) -> dict[str, object]:
-        return {"field": self.field, "delta": self.delta, "reason": self.reason}
 
 
 @dataclass
@@ -49,16 +41,7 @@ class ReadResult:
             self.adjustments.append(Adjustment(field_name, delta, reason))
 
 
-def expected_out(counts_in: Counts, adjustments: Iterable[Adjustment]) -> Counts:
-    """Counts in plus every adjustment: what the dataset must hold."""
-    values = counts_in.as_dict()
-    for adj in adjustments:
-        values[adj.field] += adj.delta
-    return Counts(**values)
 
-
-def counts_of(**values: int) -> Counts:
-    return Counts(**{name: int(values.get(name, 0)) for name in COUNT_FIELDS})
 
 
 # -- resolving codes against the category system ------------------------------------

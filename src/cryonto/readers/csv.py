@@ -17,13 +17,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryonto.coded import Code, CodedDataset, Coder, Document, Segment, counts_of
 from cryonto.errors import CryontoError
-from cryonto.model import Code, CodedDataset, Coder, Document, Segment
 from cryonto.readers.common import (
     Categories,
     ReadResult,
     category_code,
-    counts_of,
     decode_utf8,
     iso_datetime,
     orientation,

@@ -20,15 +20,14 @@ from pathlib import Path
 
 from defusedxml import DefusedXmlException
 
+from cryonto.coded import Code, CodedDataset, Coder, Document, Segment, counts_of
 from cryonto.errors import CryontoError
-from cryonto.model import Code, CodedDataset, Coder, Document, Segment
 from cryonto.readers.common import (
     Categories,
     ReadResult,
     auto_map,
     cell_text,
     color,
-    counts_of,
     datetime_value,
     decode_detect,
     orientation,

@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
+from cryonto.coded import Code, CodedDataset, Coder, Document, Segment, counts_of
 from cryonto.errors import CryontoError
-from cryonto.model import Code, CodedDataset, Coder, Document, Segment
 from cryonto.readers.common import (
     Categories,
     ReadResult,
     auto_map,
     color,
-    counts_of,
     decode_utf8,
     iso_datetime,
     plural,

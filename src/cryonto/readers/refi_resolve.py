@@ -20,8 +20,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from cryonto.coded import CodedDataset
 from cryonto.errors import CryontoError
-from cryonto.model import CodedDataset
 from cryonto.readers.common import ReadResult, plural
 from cryonto.readers.positions import UNIT_NAMES, UTF16, Offsets, Selection, decide
 

@@ -25,8 +25,8 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryonto.coded import MAPPING_PREDICATES, CodedDataset
 from cryonto.errors import CryontoError
-from cryonto.model import MAPPING_PREDICATES, CodedDataset
 from cryonto.readers.common import Categories, decode_utf8
 from cryonto.vocab import SKOS, expand
 

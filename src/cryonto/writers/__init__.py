@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -27,25 +26,6 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
 
 _GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                    r"[0-9a-fA-F]{12}\}?$")
-
-
-@dataclass(frozen=True)
-class Adjustment:
-    """A deliberate, reported difference between the counts in and the counts written."""
-
-    field: str  # documents, codes, segments, codings or coders
-    delta: int  # negative: fewer out than in
-    reason: str
-
-
-def adjusted(counts, adjustments):
-    """Counts in plus every adjustment: what the written file must hold."""
-    from cryonto.model import Counts
-
-    values = counts.as_dict()
-    for adj in adjustments:
-        values[adj.field] += adj.delta
-    return Counts(**values)
 
 
 def stable_guid(iri: str) -> str:
@@ -87,5 +67,5 @@ def validate_xml(data: bytes, schema: str, what: str = "output") -> None:
                            f"(line {error.line})")
 
 
-__all__ = ["CODEBOOK_NS", "PROJECT_NS", "SCHEMA_DIR", "XML_DECLARATION", "Adjustment",
-           "adjusted", "is_guid", "stable_guid", "validate_xml"]
+__all__ = ["CODEBOOK_NS", "PROJECT_NS", "SCHEMA_DIR", "XML_DECLARATION", "is_guid",
+           "stable_guid", "validate_xml"]

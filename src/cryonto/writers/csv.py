@@ -28,9 +28,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from cryonto.coded import Adjustment, Code, CodedDataset, Counts
 from cryonto.errors import CryontoError
-from cryonto.model import Code, CodedDataset, Counts
-from cryonto.writers import Adjustment, cells
+from cryonto.writers import cells
 
 CODE_SEPARATOR = ";"  # the importer splits the code column on it
 COLUMNS = ("document", "code", "start", "end", "coder", "text", "segment_id", "participant",

@@ -40,13 +40,12 @@ from pathlib import Path
 
 from cryonto import __version__
 from cryonto.atomic import atomic_write
+from cryonto.coded import Adjustment, CodedDataset, Counts, Document, Segment
 from cryonto.errors import CryontoError
-from cryonto.model import CodedDataset, Counts, Document, Segment
 from cryonto.readers.positions import CODEPOINTS, UNITS, UTF16, Offsets
 from cryonto.writers import (
     PROJECT_NS,
     XML_DECLARATION,
-    Adjustment,
     is_guid,
     stable_guid,
     validate_xml,
