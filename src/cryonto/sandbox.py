@@ -119,8 +119,10 @@ def limit(memory: int | None, seconds: float | None) -> None:
     """Cap this process: `memory` more bytes of address space, `seconds` of wall and CPU time.
 
     The wall-time cap is SIGALRM with its default action, which ends the process
-    even inside a long engine step that never returns to Python.
+    even inside a long engine step that never returns to Python. A Rust
+    allocation failure then prints one line, not a stack trace.
     """
+    os.environ["RUST_BACKTRACE"] = "0"
     if memory:
         with open("/proc/self/statm", encoding="ascii") as statm:
             size = int(statm.read().split()[0]) * resource.getpagesize()
