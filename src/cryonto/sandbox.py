@@ -43,6 +43,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 from collections.abc import Callable, Iterable
 
 from cryonto.errors import CryontoError
@@ -270,7 +271,9 @@ class Zygote:
 
     `handler(job, payload, send)` runs in the worker with the job's header and
     payload; `send(header, body)` writes a frame back. The worker applies the
-    job's ``memory`` (bytes) and ``seconds`` before calling it.
+    job's ``memory`` (bytes) and ``deadline`` (a `time.monotonic()` value: the
+    clock is system-wide, so the worker's timer ends when the server's wait
+    does, however late the worker started) or ``seconds`` before calling it.
     """
 
     def __init__(self, handler: Callable[[dict, bytes, Send], None],
@@ -344,7 +347,12 @@ class Zygote:
             if job is None:
                 return
             header, payload = job
-            limit(header.get("memory"), header.get("seconds"))
+            seconds = header.get("seconds")
+            if header.get("deadline") is not None:
+                seconds = header["deadline"] - time.monotonic()
+                if seconds <= 0:
+                    return
+            limit(header.get("memory"), seconds)
 
             def send(head: dict, body: bytes = b"") -> None:
                 sock.sendall(pack(head, body))

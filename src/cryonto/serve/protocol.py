@@ -207,7 +207,7 @@ def answer_job(store: GraphStore, settings: Settings, header: dict, payload: byt
     body, or ``{"status", "message", "headers"}`` (``"refused": true`` for a
     guard refusal, which the server caches too).
     """
-    deadline = time.monotonic() + float(header.get("seconds") or settings.timeout)
+    deadline = float(header.get("deadline") or time.monotonic() + settings.timeout)
     try:
         checked = header.get("checked")
         if checked:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -65,7 +66,7 @@ class QueryRunner:
         loop = asyncio.get_running_loop()
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.workers)
-        deadline = loop.time() + self.timeout
+        deadline = time.monotonic() + self.timeout
         header = job_header(request, accept, base_iri)
         if cached is not None and cached[1] is not None:
             header["checked"] = [cached[1], cached[2]]
@@ -82,7 +83,7 @@ class QueryRunner:
         finally:
             self.pending -= 1
         if reply is None:
-            if loop.time() >= deadline - 0.05:
+            if time.monotonic() >= deadline - 0.05:
                 raise self._timed_out()
             memory = f" ({self.max_memory // 2**20} MiB)" if self.max_memory else ""
             raise ProtocolError(503, "the query was stopped before it answered: it needed more "
@@ -109,10 +110,12 @@ class QueryRunner:
         loop = asyncio.get_running_loop()
         assert self._slots is not None
         async with self._slots:
-            seconds = deadline - loop.time()
+            seconds = deadline - time.monotonic()
             if seconds <= 0 or done.done():
                 return  # the client already got its 503
-            header = {**header, "seconds": seconds, "memory": self.max_memory}
+            # time.monotonic() is system-wide: the worker's timer ends at this very deadline
+            header = {**header, "deadline": deadline, "seconds": seconds,
+                      "memory": self.max_memory}
             sock = None
             try:
                 sock, frame = self.zygote.start_job(header, query.encode("utf-8"))
