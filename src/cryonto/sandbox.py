@@ -35,10 +35,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import gc
 import json
 import math
 import os
 import resource
+import selectors
 import signal
 import socket
 import struct
@@ -117,22 +119,50 @@ def _no_network() -> bool:
 
 
 def limit(memory: int | None, seconds: float | None) -> None:
-    """Cap this process: `memory` more bytes of address space, `seconds` of wall and CPU time.
+    """Cap this process: `memory` more bytes of address space, `seconds` of wall and CPU time."""
+    if memory:
+        cap_memory(memory)
+    if seconds:
+        arm(seconds)
 
-    The wall-time cap is SIGALRM with its default action, which ends the process
-    even inside a long engine step that never returns to Python. A Rust
-    allocation failure then prints one line, not a stack trace.
+
+def address_space() -> int:
+    """Bytes of address space this process has mapped now."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+def cap_memory(memory: int) -> int:
+    """Allow `memory` bytes of address space beyond what is mapped now (RLIMIT_AS); the base.
+
+    A Rust allocation failure past the cap ends the process with one line on
+    stderr, not a stack trace.
     """
     os.environ["RUST_BACKTRACE"] = "0"
-    if memory:
-        with open("/proc/self/statm", encoding="ascii") as statm:
-            size = int(statm.read().split()[0]) * resource.getpagesize()
-        resource.setrlimit(resource.RLIMIT_AS, (size + memory, size + memory))
-    if seconds:
-        signal.signal(signal.SIGALRM, signal.SIG_DFL)
-        signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
-        cpu = math.ceil(seconds) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    base = address_space()
+    resource.setrlimit(resource.RLIMIT_AS, (base + memory, base + memory))
+    return base
+
+
+def arm(seconds: float) -> None:
+    """End this process after `seconds` of wall time or of CPU time, whatever it is doing.
+
+    SIGALRM with its default action ends the process even inside a long engine
+    step that never returns to Python; RLIMIT_CPU (soft, SIGXCPU) backs it up.
+    """
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = math.ceil(used.ru_utime + used.ru_stime + seconds) + 1
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    if hard == resource.RLIM_INFINITY or cpu < hard:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard))
+
+
+def disarm() -> None:
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
 
 
 def _die_with_parent() -> None:
@@ -266,14 +296,36 @@ async def drain(sock: socket.socket) -> None:
 
 # -- the endpoint's zygote ------------------------------------------------------------
 
-class Zygote:
-    """A pristine process holding the store, forking one capped, isolated worker per job.
+def _close_all_but(keep: set[int]) -> None:
+    """Close every inherited file descriptor not in `keep` (Linux: listed in /proc).
 
-    `handler(job, payload, send)` runs in the worker with the job's header and
-    payload; `send(header, body)` writes a frame back. The worker applies the
-    job's ``memory`` (bytes) and ``deadline`` (a `time.monotonic()` value: the
-    clock is system-wide, so the worker's timer ends when the server's wait
-    does, however late the worker started) or ``seconds`` before calling it.
+    Python objects of the parent that own one of them (sockets, files) are
+    collected first and the rest frozen (`gc.freeze`), so none of them can later
+    close a number that a new socket of ours has taken over.
+    """
+    gc.collect()
+    gc.freeze()
+    if not os.path.isdir("/proc/self/fd"):
+        return
+    for name in os.listdir("/proc/self/fd"):
+        if int(name) not in keep:
+            with contextlib.suppress(OSError):
+                os.close(int(name))
+
+
+class Zygote:
+    """A pristine process holding the store; it keeps capped, isolated workers for jobs.
+
+    `handler(job, payload, send)` runs in a worker with the job's header and
+    payload; `send(header, body)` writes a frame back. Before each job the
+    worker arms a timer for the job's ``deadline`` (a `time.monotonic()` value:
+    the clock is system-wide, so the worker's timer ends when the server's
+    wait does) and, on its first job, caps its memory at ``memory`` bytes
+    beyond its size. A worker that ran past its deadline or memory is dead;
+    one that grew by more than a quarter of its allowance retires after
+    answering. Either way the zygote forks a fresh one when the next job
+    comes. Workers are reused because forking a process holding a large store
+    costs (78 ms at 10^6 triples here): a query only pays it after a kill.
     """
 
     def __init__(self, handler: Callable[[dict, bytes, Send], None],
@@ -296,7 +348,11 @@ class Zygote:
 
     # server side --------------------------------------------------------------------
     def start_job(self, header: dict, payload: bytes) -> tuple[socket.socket, bytes]:
-        """A socket to the new worker and the frame to send it (with `asend`)."""
+        """A socket to a worker and the frame to send it (with ``loop.sock_sendall``).
+
+        The worker closes its end when it is done or dead: end of stream on this
+        socket means the worker is free again or gone.
+        """
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             socket.send_fds(self.control, [b"j"], [theirs.fileno()])
@@ -306,60 +362,116 @@ class Zygote:
         return ours, pack(header, payload)
 
     def close(self) -> None:
-        """End the zygote (running workers end at their own time limit)."""
+        """End the zygote; its workers die with it (PR_SET_PDEATHSIG)."""
         with contextlib.suppress(OSError):
             self.control.close()
         with contextlib.suppress(ChildProcessError, OSError):
             os.waitpid(self.pid, 0)
 
     # zygote side -----------------------------------------------------------------------
-    def _zygote(self, control: socket.socket, keep: set[int]) -> None:
+    def _zygote(self, control: socket.socket, keep: set[int]) -> None:  # pragma: no cover
         # inherited sockets of the server (listeners, client connections) must not stay
         # open here: a client would never see the server close them
-        for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
-            fd = int(name)
-            if fd not in keep:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        _close_all_but(keep)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when we end
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
         control.send(b"1" if isolate_network() and _no_network() else b"0")
+        selector = selectors.DefaultSelector()
+        selector.register(control, selectors.EVENT_READ)
+        idle: list[socket.socket] = [self._spawn(selector, control)]
         while True:
-            try:
-                _, fds, _, _ = socket.recv_fds(control, 16, 4)
-            except InterruptedError:
-                continue
-            if not fds:  # the server closed its end
-                return
-            for fd in fds:
-                if os.fork() == 0:
-                    control.close()
-                    self._worker(fd)
-                os.close(fd)
+            for key, _ in selector.select():
+                channel = key.fileobj
+                assert isinstance(channel, socket.socket)
+                if channel is control:
+                    try:
+                        _, fds, _, _ = socket.recv_fds(control, 16, 4)
+                    except InterruptedError:
+                        continue
+                    if not fds:  # the server closed its end
+                        return
+                    for fd in fds:
+                        self._dispatch(fd, idle, selector, control)
+                    continue
+                try:
+                    ready = channel.recv(16)
+                except OSError:
+                    ready = b""
+                if ready:
+                    idle.append(channel)
+                else:  # the worker ended (killed, or retired)
+                    selector.unregister(channel)
+                    if channel in idle:
+                        idle.remove(channel)
+                    channel.close()
 
-    def _worker(self, fd: int) -> None:  # pragma: no cover - runs in the worker
-        code = 0
+    def _dispatch(self, fd: int, idle: list[socket.socket], selector: selectors.BaseSelector,
+                  control: socket.socket) -> None:  # pragma: no cover - in the zygote
         try:
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            _die_with_parent()
-            sock = socket.socket(fileno=fd)
-            job = read_frame(sock, MAX_HEADER * 4)
-            if job is None:
-                return
-            header, payload = job
-            seconds = header.get("seconds")
-            if header.get("deadline") is not None:
-                seconds = header["deadline"] - time.monotonic()
-                if seconds <= 0:
+            while idle:
+                worker = idle.pop()
+                try:
+                    socket.send_fds(worker, [b"j"], [fd])
                     return
-            limit(header.get("memory"), seconds)
-
-            def send(head: dict, body: bytes = b"") -> None:
-                sock.sendall(pack(head, body))
-
-            self.handler(header, payload, send)
-            sock.close()
-        except BaseException:
-            code = 70
+                except OSError:  # it just died; its end of stream is still queued
+                    continue
+            socket.send_fds(self._spawn(selector, control), [b"j"], [fd])
         finally:
-            os._exit(code)
+            os.close(fd)
+
+    def _spawn(self, selector: selectors.BaseSelector,
+               control: socket.socket) -> socket.socket:  # pragma: no cover - in the zygote
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        if os.fork() == 0:
+            code = 0
+            try:
+                # a job socket the zygote holds right now must not stay open in the new
+                # worker: the server reads end of stream as "this job's worker is done"
+                for sock in (control, ours):
+                    sock.detach()
+                _close_all_but({0, 1, 2, theirs.fileno()})
+                self._worker(theirs)
+            except BaseException:
+                code = 70
+            finally:
+                os._exit(code)
+        theirs.close()
+        selector.register(ours, selectors.EVENT_READ)
+        return ours
+
+    def _worker(self, channel: socket.socket) -> None:  # pragma: no cover - in the worker
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        _die_with_parent()
+        memory: list[int] = []  # [base, allowance] once capped
+        while True:
+            _, fds, _, _ = socket.recv_fds(channel, 16, 1)
+            if not fds:
+                return
+            with socket.socket(fileno=fds[0]) as sock:
+                self._job(sock, memory)
+            if memory and address_space() > memory[0] + memory[1] // 4:
+                return  # grown: retire rather than start the next query with less room
+            channel.send(b"i")
+
+    def _job(self, sock: socket.socket, memory: list[int]) -> None:  # pragma: no cover
+        job = read_frame(sock, MAX_HEADER * 4)
+        if job is None:
+            return
+        header, payload = job
+        if not memory and header.get("memory"):
+            memory.extend((cap_memory(int(header["memory"])), int(header["memory"])))
+        seconds = header.get("seconds")
+        if header.get("deadline") is not None:
+            seconds = header["deadline"] - time.monotonic()
+        if seconds is not None and seconds <= 0:
+            return
+        if seconds:
+            arm(seconds)
+
+        def send(head: dict, body: bytes = b"") -> None:
+            sock.sendall(pack(head, body))
+
+        try:
+            self.handler(header, payload, send)
+        finally:
+            disarm()

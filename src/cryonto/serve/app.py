@@ -37,6 +37,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from cryonto import guard
 from cryonto.ontology import CATEGORY_SCHEME
 from cryonto.sandbox import Zygote
 from cryonto.serve import linked, negotiation, protocol
@@ -77,6 +78,8 @@ class Endpoint:
         self.allowed_graphs = frozenset(allowed_graphs if allowed_graphs is not None
                                         else store.graphs())
         settings = protocol.Settings(self.allowed_graphs, max_results, max_bytes, timeout)
+        # the guard's parser (rdflib, pyparsing grammar) loaded once here, not in every worker
+        guard.check("ASK {}")
         # forked now, while the store is loaded and (under `cryonto serve`) no thread runs
         zygote = Zygote(functools.partial(protocol.answer_job, store, settings))
         self.isolated = zygote.isolated

@@ -340,19 +340,18 @@ def _row_size(item: object) -> int:
 
 
 def _fit(write: Callable[[list], bytes], items: list, max_bytes: int) -> tuple[bytes, int, bool]:
-    """The document of the longest prefix of `items` that fits `max_bytes` (escaping can
-    make it larger than estimated): (body, items written, cut)."""
+    """The document of a prefix of `items` that fits `max_bytes` (escaping and markup can
+    make it larger than estimated): (body, items written, cut). Rows are written alike,
+    so the size ratio guesses the count; a few tries at most shrink it to fit."""
     body = write(items)
     if len(body) <= max_bytes:
         return body, len(items), False
-    fits, too_many = 0, len(items)
-    while too_many - fits > 1:
-        middle = (fits + too_many) // 2
-        if len(write(items[:middle])) <= max_bytes:
-            fits = middle
-        else:
-            too_many = middle
-    return write(items[:fits]), fits, True
+    count = len(items) * max_bytes // len(body)
+    while True:
+        body = write(items[:count])
+        if len(body) <= max_bytes or count == 0:
+            return body, count, True
+        count = count * 9 // 10
 
 
 def _prefixes(fmt: Format) -> dict[str, str] | None:
