@@ -72,7 +72,7 @@ def _run_raw(sparql: str) -> None:
 def test_refused_or_contacts_nothing(listener):
     outcomes = {"refused": 0, "ran": 0}
 
-    @settings(max_examples=400, deadline=None, derandomize=True,
+    @settings(max_examples=400, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture,
                                      HealthCheck.too_slow])
     @given(attacks(listener.url))
