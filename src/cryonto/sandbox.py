@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import faulthandler
 import gc
 import json
 import math
@@ -135,7 +136,7 @@ def address_space() -> int:
 def cap_memory(memory: int) -> int:
     """Allow `memory` bytes of address space beyond what is mapped now (RLIMIT_AS); the base.
 
-    A Rust allocation failure past the cap ends the process with one line on
+    A Rust allocation failure past the cap ends the process with a two-line note on
     stderr, not a stack trace.
     """
     os.environ["RUST_BACKTRACE"] = "0"
@@ -160,12 +161,15 @@ def arm(seconds: float) -> None:
 
 
 def disarm() -> None:
+    """Undo `arm` once a job is done (the worker lives on for the next one)."""
     signal.setitimer(signal.ITIMER_REAL, 0)
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
 
 
 def _die_with_parent() -> None:
+    """Die with the parent; and stay quiet when a limit ends us (no Python stack dump)."""
+    faulthandler.disable()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,26 @@ def test_an_unprivileged_process_isolates_itself_with_a_user_namespace(listener)
         pytest.skip("unprivileged user namespaces are off here")
     assert answer[1:].startswith(b"refused")
     assert listener.settle() == 0
+
+
+def _spin() -> bytes:
+    while True:
+        pass
+
+
+def _hog() -> bytes:
+    import pyoxigraph as ox
+
+    doubling = " ".join(f"BIND(CONCAT(?s{n}, ?s{n}) AS ?s{n + 1})" for n in range(30))
+    result = ox.Store().query(f'SELECT (STRLEN(?s30) AS ?n) WHERE {{ BIND("0123456789abcdef" '
+                              f"AS ?s0) {doubling} }}")
+    return str(list(result)).encode()
+
+
+def test_run_isolated_stops_a_child_at_its_time_and_memory_limits():
+    started = time.monotonic()
+    with pytest.raises(sandbox.Stopped, match="time limit"):
+        sandbox.run_isolated(_spin, timeout=0.5)
+    assert time.monotonic() - started < 10
+    with pytest.raises(sandbox.Stopped, match="memory"):
+        sandbox.run_isolated(_hog, memory=128 << 20, timeout=60)
