@@ -48,7 +48,7 @@ PARAM_CASES = [
     ("category-links", {"category": "A3.2.3"}),
     ("coder-coverage", {"category": "A1.1"}),
 ]
-SET_COLUMNS = {"sources"}
+SET_COLUMNS = {"sources", "supportingStudies", "disagreeingStudies"}  # GROUP_CONCAT: no order
 
 pytestmark = pytest.mark.integration
 

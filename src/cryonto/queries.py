@@ -12,8 +12,10 @@ Parameter types: ``iri`` (an absolute IRI, ``<…>`` or a CURIE such as ``cry:PD
 CURIE of the category system), ``literal`` (a string), ``integer``, ``decimal`` and
 ``boolean``. A parameter with ``default none`` is left unbound unless given. Values
 are bound with a VALUES block built from RDF terms (`cryonto.rdf.bind_values`),
-never pasted into the text, and every text passes `cryonto.rdf.guard.check_query`
-before it runs, on the embedded store and on a remote endpoint alike.
+never pasted into the text, and every text passes `cryonto.rdf.guard.check` before it
+runs, on the embedded store and on a remote endpoint alike; what runs is the text the
+guard judged (escapes expanded). On the embedded store the query is evaluated in a
+child process without network access (`cryonto.sandbox`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import pyoxigraph as ox
 from cryonto import resources
 from cryonto.errors import CryontoError
 from cryonto.rdf import GraphStore, bind_values, graph_iri_for, to_python
-from cryonto.rdf.guard import check_query
+from cryonto.rdf.guard import check
 from cryonto.vocab import ONTOLOGY_GRAPH, PREFIXES
 
 PARAM_TYPES = ("iri", "concept", "literal", "integer", "decimal", "boolean")
@@ -326,13 +328,18 @@ def _concept_iri(text: str, where: str) -> str:
 
 def prepare(name_or_path: str | Path | Query, params: Mapping[str, object] | None = None,
             *, allowed_graphs: Collection[str] = ()) -> tuple[Query, str, str]:
-    """(query, SPARQL text with parameters bound, form) after the guard has checked both texts."""
+    """(query, SPARQL text to run, form) after the guard has checked the text.
+
+    The returned text is the one the guard judged (escapes expanded, parameters
+    bound): run exactly it.
+    """
     query = name_or_path if isinstance(name_or_path, Query) else load_query(name_or_path)
-    check_query(query.text, allowed_graphs=allowed_graphs)
+    text = check(query.text, allowed_graphs=allowed_graphs).text
     bindings = resolve_params(query, params)
-    text = bind_values(query.text, bindings) if bindings else query.text
-    form = check_query(text, allowed_graphs=allowed_graphs)
-    return query, text, form
+    if bindings:
+        text = bind_values(text, bindings)
+    checked = check(text, allowed_graphs=allowed_graphs)
+    return query, checked.text, checked.form
 
 
 def run_query(
@@ -380,12 +387,48 @@ def run_query(
     return run_on_store(store, text, form)
 
 
-def run_on_store(store: GraphStore, text: str, form: str | None = None) -> QueryResult:
+def run_on_store(store: GraphStore, text: str, form: str | None = None, *,
+                 isolated: bool = True) -> QueryResult:
     """Run an already checked and bound text on a store (union default graph).
 
-    The pyoxigraph result object is consumed and dropped here, on the calling thread
-    (pyoxigraph objects must not be freed on another thread).
+    `isolated` (the default): evaluated in a forked child process that has no
+    network (`cryonto.sandbox`), so even a SERVICE the guard missed reaches
+    nothing; the answer comes back serialized. Otherwise in this process.
     """
+    if not isolated:
+        return _results(store, text)
+    from cryonto import sandbox
+
+    data = sandbox.run_isolated(_serialized, store, text)
+    kind, body = data[:1], data[1:]
+    if kind == b"C":
+        triples = [ox.Triple(q.subject, q.predicate, q.object)
+                   for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+        return QueryResult("construct", triples=triples)
+    parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    if isinstance(parsed, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(parsed))
+    variables = [v.value for v in parsed.variables]
+    return QueryResult("select", variables=variables,
+                       rows=[tuple(solution[v] for v in variables) for solution in parsed])
+
+
+def _serialized(store: GraphStore, text: str) -> bytes:
+    """In the isolated child: the answer as SPARQL results JSON (S) or N-Triples (C)."""
+    result = None
+    try:
+        result = store.query(text)
+        if isinstance(result, ox.QueryTriples):
+            return b"C" + result.serialize(format=ox.RdfFormat.N_TRIPLES)
+        return b"S" + result.serialize(format=ox.QueryResultsFormat.JSON)
+    except (OSError, RuntimeError) as error:
+        raise _failed(error) from None
+    finally:
+        del result
+
+
+def _results(store: GraphStore, text: str) -> QueryResult:
+    # pyoxigraph objects must be freed on the thread that made them: consumed and dropped here
     result = None
     try:
         result = store.query(text)
@@ -397,8 +440,11 @@ def run_on_store(store: GraphStore, text: str, form: str | None = None) -> Query
             return QueryResult("ask", boolean=bool(result))
         return QueryResult("construct", triples=list(result))
     except (OSError, RuntimeError) as error:
-        lines = str(error).strip().splitlines()
-        raise CryontoError(f"the query failed: {lines[0] if lines else type(error).__name__}"
-                           ) from None
+        raise _failed(error) from None
     finally:
         del result
+
+
+def _failed(error: BaseException) -> CryontoError:
+    lines = str(error).strip().splitlines()
+    return CryontoError(f"the query failed: {lines[0] if lines else type(error).__name__}")

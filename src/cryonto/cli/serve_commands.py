@@ -71,8 +71,14 @@ def _listen(host: str, port: int) -> socket.socket:
               help="Rows or triples sent at most; longer results are cut and flagged "
                    "with the header X-Cryonto-Truncated: true.")
 @click.option("--workers", default=None, type=click.IntRange(min=1),
-              help="Query threads (default 8; 16 with more than 8 CPUs). A timed-out query "
-                   "keeps its thread until pyoxigraph finishes the current step.")
+              help="Queries run at once, each in its own process (default 8; 16 with more "
+                   "than 8 CPUs). A query past --timeout is stopped and frees its worker.")
+@click.option("--max-memory", default=1024, show_default=True, type=click.IntRange(min=16),
+              metavar="MIB", help="Memory one query may take beyond the loaded data (MiB); "
+                                  "a query needing more is stopped (503).")
+@click.option("--max-result-size", default=16, show_default=True, type=click.IntRange(min=1),
+              metavar="MIB", help="Answer bytes sent at most (MiB); longer results are cut "
+                                  "at a row and flagged like --max-results.")
 @click.option("--w3c-test-graphs", is_flag=True,
               help="Also load the three graphs the W3C SPARQL 1.1 Protocol tests name "
                    "(http://kasei.us/2009/09/sparql/data/data1.rdf … data3.rdf).")
@@ -80,7 +86,8 @@ def _listen(host: str, port: int) -> socket.socket:
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tuple[str, ...],
           allow_hosts: tuple[str, ...], body_timeout: float, timeout: float, max_results: int,
-          workers: int | None, w3c_test_graphs: bool, log_level: str) -> None:
+          workers: int | None, max_memory: int, max_result_size: int, w3c_test_graphs: bool,
+          log_level: str) -> None:
     """Serve the ontology and DATA as a read-only SPARQL endpoint with linked-data pages.
 
     \b
@@ -107,7 +114,11 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
         add_w3c_test_graphs(store)
     app = create_app(store, cors_origins=cors_origins, timeout=timeout,
                      max_results=max_results, workers=workers,
-                     allowed_hosts=allowed_hosts, body_timeout=body_timeout)
+                     allowed_hosts=allowed_hosts, body_timeout=body_timeout,
+                     max_memory=max_memory << 20, max_bytes=max_result_size << 20)
+    if not app.state.endpoint.isolated:
+        click.echo("Warning: queries cannot be cut off from the network here (no network "
+                   "namespaces); only the query guard keeps SERVICE from reaching it.", err=True)
     if not _is_loopback(host):
         click.echo(f"Warning: binding {host}: anyone who can reach this address can query "
                    "the loaded data (coded segments may be clinical material).", err=True)

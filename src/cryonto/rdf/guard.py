@@ -13,6 +13,17 @@ the parse tree. It refuses:
 * ``FROM`` / ``FROM NAMED`` naming a graph not in ``allowed_graphs`` (rdflib
   dereferences such IRIs, including ``file:`` IRIs, i.e. it reads local files).
 
+The text judged is the text that runs. rdflib expands ``\\u``/``\\U`` escapes in
+the whole text before parsing (SPARQL 1.1 §19.2); Oxigraph expands them only
+inside strings and IRIs, and ends a ``#`` comment at a carriage return where
+rdflib reads on to the line feed. Either difference let a SERVICE hide from
+the guard in a comment or string. So `check` expands the escapes once, as the
+specification says, refuses a text in which an escape survives that (rdflib
+would expand it a second time) or which has a carriage return not followed by
+a line feed, and returns the expanded text: callers run `CheckedQuery.text`,
+never the text they were given. `check_query` (the form only) refuses a text
+that `check` would change, so a caller that runs its own text is safe too.
+
 Words inside strings, IRIs and comments are not keywords and are never
 refused: the check works on the parse tree, not on the text. A text the
 grammar cannot parse is refused too, because it cannot be checked.
@@ -20,8 +31,10 @@ grammar cannot parse is refused too, because it cannot be checked.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 
 from cryonto.errors import QueryRefused
 
@@ -55,17 +68,77 @@ MAX_QUERY_LENGTH = 1_000_000
 _PARSE_LOCK = threading.Lock()
 
 
-def check_query(sparql: str, *, allowed_graphs: Collection[str] = ()) -> str:
-    """The query form ('SELECT', 'ASK', 'CONSTRUCT', 'DESCRIBE') of a safe query.
+#: a code point escape as SPARQL 1.1 §19.2 defines it
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
+#: what rdflib's parser would still expand (``\\u`` or ``\\U`` and 4 or 8 hex digits)
+_RDFLIB_ESCAPE = re.compile(r"\\u[0-9a-f]{4}", re.IGNORECASE)
+_LONE_CR = re.compile(r"\r(?!\n)")
 
-    Raises `QueryRefused` with a one-line reason when the text is not exactly
-    one query, is an update, uses SERVICE, or names in FROM / FROM NAMED a
-    graph that is not in `allowed_graphs`.
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    """A query the guard let through: the exact `text` to run, and its `form`."""
+
+    text: str
+    form: str
+
+
+def expand_escapes(sparql: str) -> str:
+    """`sparql` with ``\\uXXXX`` / ``\\UXXXXXXXX`` replaced by their characters, once.
+
+    Refuses a text where an escape names no character, where an escape is left
+    after the one pass (``\\u005Cu0053`` would become SERVICE in a second pass), or
+    where a carriage return is not followed by a line feed (it ends a comment
+    for Oxigraph but not for rdflib).
+    """
+
+    def expand(match: re.Match) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise QueryRefused(f"query refused: {match.group()} is not a character")
+        return chr(code)
+
+    expanded = _ESCAPE.sub(expand, sparql)
+    left = _RDFLIB_ESCAPE.search(expanded)
+    if left:
+        raise QueryRefused(f"query refused: the escape {left.group()} is left after expanding "
+                           "escapes once (SPARQL 1.1 §19.2); write the character itself")
+    if _LONE_CR.search(expanded):
+        raise QueryRefused("query refused: a carriage return without a line feed (SPARQL "
+                           "parsers disagree where such a line ends); use LF or CRLF line ends")
+    return expanded
+
+
+def check(sparql: str, *, allowed_graphs: Collection[str] = ()) -> CheckedQuery:
+    """The text to run and the form of a safe query; `QueryRefused` otherwise.
+
+    Refused, with a one-line reason: a text that is not exactly one query, an
+    update, SERVICE, FROM / FROM NAMED naming a graph not in `allowed_graphs`,
+    and texts the parsers could read differently (see `expand_escapes`).
     """
     if not isinstance(sparql, str):
         raise QueryRefused("the query must be text")
     if len(sparql) > MAX_QUERY_LENGTH:
         raise QueryRefused(f"query refused: longer than {MAX_QUERY_LENGTH} characters")
+    text = expand_escapes(sparql)
+    return CheckedQuery(text, _judge(text, allowed_graphs))
+
+
+def check_query(sparql: str, *, allowed_graphs: Collection[str] = ()) -> str:
+    """The query form ('SELECT', 'ASK', 'CONSTRUCT', 'DESCRIBE') of a safe query.
+
+    As `check`, and also refused when the text has ``\\u`` escapes: a caller
+    that gets only the form runs its own text, which must then be the text
+    judged. Use `check` to run a text with escapes (it returns the expanded text).
+    """
+    checked = check(sparql, allowed_graphs=allowed_graphs)
+    if checked.text != sparql:
+        raise QueryRefused("query refused: it has \\u escapes; run the text "
+                           "cryonto.rdf.guard.check returns (escapes expanded) instead")
+    return checked.form
+
+
+def _judge(sparql: str, allowed_graphs: Collection[str]) -> str:
     parsed = _parse_query(sparql)
     prologue, body = parsed[0], parsed[1]
     form = _FORMS.get(getattr(body, "name", ""))

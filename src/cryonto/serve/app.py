@@ -9,23 +9,23 @@ Routes
                                  HTML for browsers, Turtle / JSON-LD / N-Triples /
                                  RDF/XML by Accept or ``?format=``; 404 if unknown
 
-Queries run in a bounded pool of worker threads, never on the event loop. A
-query past `timeout` seconds is answered 503 at once; its thread is stopped at
-the next result row, but pyoxigraph cannot interrupt one long step (a large
-sort, join or aggregate), so such a thread stays busy until that step ends.
-The pool (`workers` threads) bounds how many can pile up; beyond
-`max_pending` waiting queries the server answers 503 without queueing.
+SPARQL queries run in worker processes (`cryonto.serve.runner`), never in the
+server process: each has no network, is stopped at `timeout` seconds (503 at
+once, and the process ends then too), at `max_memory` bytes, and writes at
+most `max_results` rows in `max_bytes` bytes. `workers` bounds how many run at
+once; beyond `max_pending` waiting queries the server answers 503 without
+queueing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import threading
-import time
+import weakref
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
 
 import pyoxigraph as ox
 from starlette.applications import Starlette
@@ -38,12 +38,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from cryonto.ontology import CATEGORY_SCHEME
-from cryonto.rdf import GraphStore
+from cryonto.rdf import GraphStore, guard
+from cryonto.sandbox import Zygote
 from cryonto.serve import linked, negotiation, protocol
 from cryonto.serve.http_guard import LOOPBACK_HOSTS, OriginGuard, QuietErrors, host_middleware
 from cryonto.serve.negotiation import HTML, Format
 from cryonto.serve.pages import Pages, named_queries
-from cryonto.serve.protocol import ProtocolError, QueryTimeout
+from cryonto.serve.protocol import ProtocolError
+from cryonto.serve.runner import QueryRunner
 
 #: headers of every answer the endpoint writes itself
 SECURITY_HEADERS = {
@@ -63,53 +65,30 @@ _SUFFIXES = {".ttl": "ttl", ".nt": "nt", ".jsonld": "jsonld", ".rdf": "rdf", ".h
 _RESOURCE_OFFERS: tuple[Format, ...] = (*negotiation.GRAPH_FORMATS, HTML)
 
 
-class QueryRunner:
-    """A fixed pool of query threads with a timeout and a bound on waiting queries."""
-
-    def __init__(self, workers: int, timeout: float, max_pending: int) -> None:
-        self.workers = workers
-        self.timeout = timeout
-        self.max_pending = max_pending
-        self.pending = 0
-        self.executor = ThreadPoolExecutor(max_workers=workers,
-                                           thread_name_prefix="cryonto-query")
-
-    async def run(self, fn, *args):
-        if self.pending >= self.max_pending:
-            raise ProtocolError(503, f"server busy: {self.pending} queries waiting; "
-                                     "try again shortly", {"Retry-After": "1"})
-        self.pending += 1
-        try:
-            loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(self.executor, fn, *args)
-            try:
-                return await asyncio.wait_for(future, self.timeout)
-            except (TimeoutError, QueryTimeout):
-                raise ProtocolError(
-                    503, f"query timed out after {self.timeout:g} s (server limit); "
-                         "narrow the query or add a LIMIT",
-                    {"Retry-After": str(max(1, int(self.timeout)))}) from None
-        finally:
-            self.pending -= 1
-
-    def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
-
-
 class Endpoint:
     """The request handlers, sharing one store, one query pool and one page renderer."""
 
     def __init__(self, store: GraphStore, *, timeout: float, max_results: int,
                  workers: int, max_pending: int, allowed_graphs: Collection[str] | None,
-                 body_timeout: float = 10) -> None:
+                 body_timeout: float = 10, max_memory: int | None = None,
+                 max_bytes: int = 16 << 20) -> None:
         self.store = store
         self.body_timeout = body_timeout
         self.max_results = max_results
-        self.runner = QueryRunner(workers, timeout, max_pending)
         self.pages = Pages(store)
         # FROM / FROM NAMED may name any graph the store holds (they are never fetched)
         self.allowed_graphs = frozenset(allowed_graphs if allowed_graphs is not None
                                         else store.graphs())
+        settings = protocol.Settings(self.allowed_graphs, max_results, max_bytes, timeout)
+        # the guard's parser (rdflib, pyparsing grammar) loaded once here, not in every worker
+        guard.check("ASK {}")
+        # forked now, while the store is loaded and (under `cryonto serve`) no thread runs
+        zygote = Zygote(functools.partial(protocol.answer_job, store, settings))
+        self.isolated = zygote.isolated
+        self.runner = QueryRunner(zygote, workers=workers, timeout=timeout,
+                                  max_pending=max_pending, max_memory=max_memory,
+                                  max_bytes=max_bytes)
+        weakref.finalize(self, zygote.close)
         self._sizes: list[tuple[str, int]] | None = None
         self._named: list | None = None
         self._named_lock = threading.Lock()
@@ -140,25 +119,17 @@ class Endpoint:
                 return await self.service_description(request)
             accept = request.headers.get("accept")
             base_iri = _endpoint_url(request)
-            answer = await self.runner.run(self._answer, parsed, accept, base_iri)
+            reply = await self.runner.run(parsed, accept, base_iri)
         except ProtocolError as error:
             return _error(error.status, error.message, error.headers)
+        answer = reply.header
         headers = {**SECURITY_HEADERS, "Vary": "Accept",
                    "X-Cryonto-Result-Limit": str(self.max_results)}
-        if answer.count is not None:
-            headers["X-Cryonto-Count"] = str(answer.count)
-        if answer.truncated:
+        if answer.get("count") is not None:
+            headers["X-Cryonto-Count"] = str(answer["count"])
+        if answer.get("truncated"):
             headers["X-Cryonto-Truncated"] = "true"
-        return Response(answer.body, media_type=answer.format.content_type, headers=headers)
-
-    def _answer(self, parsed: protocol.QueryRequest, accept: str | None,
-                base_iri: str) -> protocol.Answer:
-        """In a worker thread: check, negotiate, run, serialize."""
-        deadline = time.monotonic() + self.runner.timeout
-        form = protocol.check(parsed.query, self.allowed_graphs)
-        fmt = protocol.choose_format(form, accept, parsed.format_params)
-        return protocol.execute(self.store, parsed, form, fmt, base_iri=base_iri,
-                                max_results=self.max_results, deadline=deadline)
+        return Response(reply.body, media_type=answer["content_type"], headers=headers)
 
     async def service_description(self, request: Request) -> Response:
         fmt = negotiation.choose(request.headers.get("accept"),
@@ -275,13 +246,11 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None,
 
 
 def default_workers() -> int:
-    """Query threads when not told: 8 (16 on machines with more than 8 CPUs).
+    """Query processes at once when not told: 8 (16 on machines with more than 8 CPUs).
 
-    pyoxigraph releases the GIL while it evaluates, and most queries are short:
-    with more threads than CPUs a short query starts while long ones run
-    instead of queueing behind them (bench_serve on a shared 2-CPU machine:
-    24-39 requests/s with 8 threads, 15-26 with 4). The count also bounds how
-    many timed-out queries can keep running, since pyoxigraph cannot cancel them.
+    Most queries are short: with more workers than CPUs a short query starts
+    while long ones run instead of queueing behind them (bench_serve on a
+    shared 2-CPU machine: 24-39 requests/s with 8, 15-26 with 4).
     """
     return 16 if (os.cpu_count() or 1) > 8 else 8
 
@@ -291,20 +260,26 @@ def create_app(store: GraphStore, *, cors_origins: Collection[str] = (), timeout
                max_pending: int | None = None,
                allowed_graphs: Collection[str] | None = None,
                allowed_hosts: Collection[str] = LOOPBACK_HOSTS,
-               body_timeout: float = 10) -> Starlette:
+               body_timeout: float = 10, max_memory: int | None = 1 << 30,
+               max_bytes: int = 16 << 20) -> Starlette:
     """The endpoint as an ASGI app over `store` (read-only; nothing is ever written).
 
     `cors_origins`: origins allowed to call from a browser page elsewhere (``*``
     for any); none by default. `timeout`: seconds a query may take before the
     client gets 503. `max_results`: rows (or triples) sent at most; more are
     cut off and flagged with ``X-Cryonto-Truncated: true``. `workers`: query
-    threads (default `default_workers()`). `max_pending`: queries waiting or running
-    before new ones get 503 (default 16 × workers). `allowed_graphs`: graph
-    IRIs a query's FROM may name (default: the store's named graphs).
+    processes at once (default `default_workers()`). `max_pending`: queries waiting or
+    running before new ones get 503 (default 16 × workers). `allowed_graphs`: graph
+    IRIs a query's FROM may name (default: the store's named graphs). `max_memory`:
+    bytes of memory a query may take beyond the store (None: no cap). `max_bytes`:
+    answer bytes sent at most (cut at a row and flagged like `max_results`).
     `allowed_hosts`: Host names answered (default loopback only; see
     `http_guard.host_names`; ``*`` turns the check off). Requests from a
     browser page of another origin get 403 unless `cors_origins` names it.
     `body_timeout`: seconds a client may take to send a request body (408).
+
+    Creating the app forks the query zygote (`cryonto.sandbox.Zygote`); create it
+    after the store is loaded and, where possible, before starting threads.
     """
     if timeout <= 0:
         raise ValueError("timeout must be positive")
@@ -312,10 +287,12 @@ def create_app(store: GraphStore, *, cors_origins: Collection[str] = (), timeout
         raise ValueError("max_results must be at least 1")
     if not body_timeout > 0:
         raise ValueError("body_timeout must be positive")
+    if max_bytes < 4096:
+        raise ValueError("max_bytes must be at least 4096")
     workers = workers or default_workers()
     endpoint = Endpoint(store, timeout=timeout, max_results=max_results, workers=workers,
                         max_pending=max_pending or 16 * workers, allowed_graphs=allowed_graphs,
-                        body_timeout=body_timeout)
+                        body_timeout=body_timeout, max_memory=max_memory, max_bytes=max_bytes)
     methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]
     routes = [
         Route("/", endpoint.index, methods=["GET", "HEAD"]),

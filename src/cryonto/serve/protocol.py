@@ -2,8 +2,10 @@
 
 Nothing here knows Starlette. `parse_request` turns method, URL parameters,
 Content-Type and body into a `QueryRequest` or raises `ProtocolError` with the
-HTTP status to answer; `execute` runs a checked query on the store in the
-calling (worker) thread and returns the bytes to send.
+HTTP status to answer. `answer_job` runs in a query worker process (see
+`cryonto.serve.runner`): it checks the text with the guard, negotiates the
+format, runs exactly the text the guard judged and writes at most
+`max_results` rows and `max_bytes` bytes back.
 
 Dataset rules (SPARQL 1.1 Protocol §2.1.4): ``default-graph-uri`` and
 ``named-graph-uri`` replace the query's own FROM / FROM NAMED; a graph the
@@ -16,15 +18,15 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 
 from cryonto.errors import CryontoError, QueryRefused
 from cryonto.rdf import GraphStore
-from cryonto.rdf.guard import check_query
+from cryonto.rdf.guard import check as guard_check
 from cryonto.serve import negotiation
 from cryonto.serve.negotiation import Format
 from cryonto.serve.results import WRITERS
@@ -183,26 +185,70 @@ def _is_iri(text: str) -> bool:
     return True
 
 
-def check(query: str, allowed_graphs: frozenset[str]) -> str:
-    """The query form, after `cryonto.rdf.guard` let it through; 400 with its reason otherwise.
+@dataclass(frozen=True)
+class Settings:
+    """What every query worker of one endpoint needs besides the store."""
 
-    Verdicts are cached by query text (the guard parses with rdflib, up to
-    ~100 ms for a library query, under one lock): a read-only endpoint sees
-    the same texts again and again, and a text's verdict never changes while
-    the set of graphs is fixed.
+    allowed_graphs: frozenset[str]
+    max_results: int
+    max_bytes: int
+    timeout: float
+
+
+#: longest checked text a worker hands back for the server's verdict cache
+VERDICT_TEXT_LIMIT = 65_536
+
+
+def job_header(request: QueryRequest, accept: str | None, base_iri: str) -> dict:
+    """The job a worker gets (the query text travels as the payload)."""
+    return {"default_graphs": request.default_graphs, "named_graphs": request.named_graphs,
+            "protocol_dataset": request.protocol_dataset,
+            "format_params": request.format_params, "accept": accept, "base_iri": base_iri}
+
+
+def answer_job(store: GraphStore, settings: Settings, header: dict, payload: bytes,
+               send: Callable[[dict, bytes], None]) -> None:
+    """In a worker process: check, negotiate, run, serialize; the answer goes to `send`.
+
+    Frames sent: ``{"verdict": "ok", "text", "form"}`` once the guard let the
+    text through (the server caches it and later jobs skip the parse), then one
+    answer: ``{"status": 200, "content_type", "count", "truncated"}`` with the
+    body, or ``{"status", "message", "headers"}`` (``"refused": true`` for a
+    guard refusal, which the server caches too).
     """
-    verdict, refused = _verdict(query, allowed_graphs)
-    if refused:
-        raise ProtocolError(400, verdict)
-    return verdict
-
-
-@lru_cache(maxsize=2048)
-def _verdict(query: str, allowed_graphs: frozenset[str]) -> tuple[str, bool]:
+    deadline = float(header.get("deadline") or time.monotonic() + settings.timeout)
     try:
-        return check_query(query, allowed_graphs=allowed_graphs), False
-    except QueryRefused as refused:
-        return str(refused), True
+        checked = header.get("checked")
+        if checked:
+            text, form = checked
+        else:
+            try:
+                verdict = guard_check(payload.decode("utf-8"),
+                                      allowed_graphs=settings.allowed_graphs)
+            except QueryRefused as refused:
+                send({"status": 400, "message": str(refused), "refused": True}, b"")
+                return
+            text, form = verdict.text, verdict.form
+            send({"verdict": "ok", "form": form,
+                  "text": text if len(text) <= VERDICT_TEXT_LIMIT else None}, b"")
+        fmt = choose_format(form, header.get("accept"), list(header.get("format_params", ())))
+        request = QueryRequest(query=text, default_graphs=list(header["default_graphs"]),
+                               named_graphs=list(header["named_graphs"]),
+                               protocol_dataset=bool(header["protocol_dataset"]))
+        answer = execute(store, request, form, fmt, base_iri=header["base_iri"],
+                         max_results=settings.max_results, deadline=deadline,
+                         max_bytes=settings.max_bytes)
+    except ProtocolError as error:
+        send({"status": error.status, "message": error.message, "headers": error.headers}, b"")
+        return
+    except QueryTimeout:
+        send({"status": 503, "timeout": True}, b"")
+        return
+    except MemoryError:
+        send({"status": 503, "memory": True}, b"")
+        return
+    send({"status": 200, "content_type": answer.format.content_type, "count": answer.count,
+          "truncated": answer.truncated}, answer.body)
 
 
 def choose_format(form: str, accept: str | None, format_params: list[str]) -> Format:
@@ -216,12 +262,14 @@ def choose_format(form: str, accept: str | None, format_params: list[str]) -> Fo
 
 
 def execute(store: GraphStore, request: QueryRequest, form: str, fmt: Format, *,
-            base_iri: str, max_results: int, deadline: float) -> Answer:
-    """Run one checked query and serialize at most `max_results` rows or triples.
+            base_iri: str, max_results: int, deadline: float,
+            max_bytes: int = 1 << 62) -> Answer:
+    """Run one checked query; serialize at most `max_results` rows or triples in `max_bytes`.
 
-    Called in a worker thread. Raises `QueryTimeout` when `deadline`
-    (time.monotonic) passes before the query starts or between result rows;
-    pyoxigraph cannot interrupt a single long step (a big sort or aggregate).
+    Called in a worker. Raises `QueryTimeout` when `deadline` (time.monotonic)
+    passes before the query starts or between result rows; a single long
+    engine step is ended by the worker's own timer instead (`cryonto.sandbox`).
+    A result cut by either limit is flagged `truncated`.
     """
     # pyoxigraph's result iterators must be dropped on the thread that made them: an
     # exception carrying their frames to the event loop would drop them there. So the
@@ -230,7 +278,7 @@ def execute(store: GraphStore, request: QueryRequest, form: str, fmt: Format, *,
     failure: tuple[type, tuple] | None = None
     try:
         return _execute(store, request, form, fmt, base_iri=base_iri,
-                        max_results=max_results, deadline=deadline)
+                        max_results=max_results, deadline=deadline, max_bytes=max_bytes)
     except QueryTimeout:
         failure = (QueryTimeout, ())
     except ProtocolError as error:
@@ -239,7 +287,7 @@ def execute(store: GraphStore, request: QueryRequest, form: str, fmt: Format, *,
 
 
 def _execute(store: GraphStore, request: QueryRequest, form: str, fmt: Format, *,
-             base_iri: str, max_results: int, deadline: float) -> Answer:
+             base_iri: str, max_results: int, deadline: float, max_bytes: int) -> Answer:
     if time.monotonic() > deadline:
         raise QueryTimeout()
     kwargs: dict = {"base_iri": base_iri}
@@ -258,29 +306,61 @@ def _execute(store: GraphStore, request: QueryRequest, form: str, fmt: Format, *
             variables = [v.value for v in result.variables]
             rows, truncated = _take(
                 (tuple(solution[v] for v in variables) for solution in result),
-                max_results, deadline)
-            return Answer(WRITERS[fmt.key](variables, rows), fmt, form, len(rows), truncated)
-        triples, truncated = _take(iter(result), max_results, deadline)
-        assert fmt.rdf is not None
-        body = ox.serialize(triples, format=fmt.rdf, prefixes=_prefixes(fmt))
-        return Answer(body, fmt, form, len(triples), truncated)
+                max_results, deadline, max_bytes, _row_size)
+            body, sent, cut = _fit(lambda part: WRITERS[fmt.key](variables, part), rows,
+                                   max_bytes)
+            return Answer(body, fmt, form, sent, truncated or cut)
+        triples, truncated = _take(iter(result), max_results, deadline, max_bytes, _row_size)
+        rdf = fmt.rdf
+        assert rdf is not None
+        body, sent, cut = _fit(lambda part: ox.serialize(part, format=rdf,
+                                                         prefixes=_prefixes(fmt)),
+                               triples, max_bytes)
+        return Answer(body, fmt, form, sent, truncated or cut)
     except CryontoError as error:  # the store's "SPARQL syntax error: …"
         raise ProtocolError(400, str(error)) from None
     except (OSError, ValueError, RuntimeError) as error:
         raise ProtocolError(500, f"query failed: {_first_line(error)}") from None
 
 
-def _take(items, limit: int, deadline: float) -> tuple[list, bool]:
+def _take(items, limit: int, deadline: float, max_bytes: int = 1 << 62,
+          size: Callable[[object], int] = lambda _item: 0) -> tuple[list, bool]:
+    """At most `limit` items whose estimated size stays within `max_bytes`; cut or not."""
     out: list = []
+    total = 0
     for n, item in enumerate(items):
         if n >= limit:
             return out, True
         if n % 256 == 255 and time.monotonic() > deadline:
             raise QueryTimeout()
+        total += size(item)
+        if total > max_bytes:
+            return out, True
         out.append(item)
     if time.monotonic() > deadline:
         raise QueryTimeout()
     return out, False
+
+
+def _row_size(item: object) -> int:
+    """A row's or triple's size as N-Triples terms (close to any format's, before escaping)."""
+    terms = (item.subject, item.predicate, item.object) if isinstance(item, ox.Triple) else item
+    return 8 + sum(len(str(term)) for term in terms if term is not None)  # type: ignore[union-attr]
+
+
+def _fit(write: Callable[[list], bytes], items: list, max_bytes: int) -> tuple[bytes, int, bool]:
+    """The document of a prefix of `items` that fits `max_bytes` (escaping and markup can
+    make it larger than estimated): (body, items written, cut). Rows are written alike,
+    so the size ratio guesses the count; a few tries at most shrink it to fit."""
+    body = write(items)
+    if len(body) <= max_bytes:
+        return body, len(items), False
+    count = len(items) * max_bytes // len(body)
+    while True:
+        body = write(items[:count])
+        if len(body) <= max_bytes or count == 0:
+            return body, count, True
+        count = count * 9 // 10
 
 
 def _prefixes(fmt: Format) -> dict[str, str] | None:
