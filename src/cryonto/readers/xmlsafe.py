@@ -7,20 +7,28 @@ absolute paths or drive letters are refused up front, and each member read is
 checked against its declared size, the compression ratio and a total budget,
 while the bytes actually inflated are counted too (a lying header cannot slip
 through). Errors are `CryontoError`s naming the file, member, line and element.
+
+RDF/XML is parsed by pyoxigraph, which expands internal entities; before it
+sees a file, `refuse_xml_entities` reads the prolog (only up to the root
+element, with expat through defusedxml, expanding nothing) and refuses any
+entity declaration.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import xml.sax
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
 import defusedxml.ElementTree as DET
+from defusedxml.expatreader import DefusedExpatParser
 
 from cryonto.errors import CryontoError
 
@@ -90,6 +98,66 @@ def parse_xml(data: bytes, file: str) -> Element:
     if root is None:
         raise CryontoError("empty XML document", file)
     return root
+
+
+class _RootReached(Exception):
+    """The prolog is over: the root element started."""
+
+
+class _StopAtRoot(xml.sax.handler.ContentHandler):
+    def startElement(self, name: str, attrs: object) -> None:  # noqa: N802 (SAX API)
+        raise _RootReached
+
+
+_ENTITY_REFUSED = ("refused: the RDF/XML declares entities in its DOCTYPE (their expansion can "
+                   "exhaust memory, the 'billion laughs' attack); remove the DOCTYPE or convert "
+                   "the file to Turtle")
+#: what the RDF parser takes for a declaration: it also honours one inside a DOCTYPE comment
+_ENTITY_DECL = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
+
+
+def refuse_xml_entities(chunks: Iterable[bytes], file: str) -> None:
+    """Raise `CryontoError` if the XML prolog declares any entity; read no further than the root.
+
+    Two views must both be clean: expat's (via defusedxml: an entity
+    declaration event) and the RDF parser's, which is looser, so any
+    ``<!ENTITY`` text before the root element counts, even in a comment. A
+    DOCTYPE without declarations passes (the RDF parser ignores it). Where expat
+    cannot read the prolog at all (e.g. ``<!doctype``, which the RDF parser
+    accepts), any ``<!ENTITY`` in the rest of the file is refused.
+    """
+    parser = DefusedExpatParser(forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    parser.setContentHandler(_StopAtRoot())
+    stream = iter(chunks)
+    prolog = bytearray()
+    try:
+        for chunk in stream:
+            prolog += chunk
+            parser.feed(chunk)
+        parser.close()
+    except _RootReached:
+        end = parser._parser.CurrentByteIndex  # where the root element starts
+        if _ENTITY_DECL.search(bytes(prolog[:end]).replace(b"\0", b"")):
+            raise CryontoError(_ENTITY_REFUSED, file) from None
+        return
+    except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
+        raise CryontoError(_ENTITY_REFUSED, file) from None
+    except (xml.sax.SAXException, ValueError, LookupError):
+        # expat gave up; scan the rest for a declaration the RDF parser might still act on
+        tail = b""
+        for chunk in [bytes(prolog), *stream]:
+            text = tail + chunk.replace(b"\0", b"")
+            if _ENTITY_DECL.search(text):
+                raise CryontoError(_ENTITY_REFUSED, file) from None
+            tail = text[-16:]
+    # expat read to the end without a root element: the RDF parser will say what is wrong
+
+
+def file_chunks(path: Path, size: int = 1 << 16) -> Iterable[bytes]:
+    """A file's bytes in chunks (so a check can stop early without reading it all)."""
+    with path.open("rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
 
 
 # -- zip -----------------------------------------------------------------------------
