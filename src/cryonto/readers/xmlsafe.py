@@ -105,7 +105,7 @@ class _RootReached(Exception):
 
 
 class _StopAtRoot(xml.sax.handler.ContentHandler):
-    def startElement(self, name: str, attrs: object) -> None:  # noqa: N802 (SAX API)
+    def startElement(self, name: str, attrs: object) -> None:  # the SAX API name
         raise _RootReached
 
 
