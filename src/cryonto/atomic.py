@@ -91,7 +91,13 @@ def temp_sibling(target: Path | str) -> tuple[int, str]:
         return tempfile.mkstemp(prefix=f".{target.name}{_TMP_MARK}{os.getpid()}-",
                                 suffix=".tmp", dir=target.parent)
     except OSError as error:
-        raise CryontoError(f"cannot write: {os_reason(error)}", str(target)) from None
+        folder = next((f for f in (target.parent, *target.parent.parents)
+                       if f.exists() or f.is_symlink()), None)
+        if folder is not None and not folder.is_dir():
+            raise CryontoError(f"cannot write: {folder} is not a folder", str(target)) from None
+        where = f" ({error.filename})" if error.filename and \
+            Path(error.filename).parent != target.parent else ""
+        raise CryontoError(f"cannot write: {os_reason(error)}{where}", str(target)) from None
 
 
 def os_reason(error: OSError) -> str:

@@ -117,7 +117,12 @@ def import_to_turtle(fmt: str, path: Path | str, output: Path | str, study: str 
     fd, tmp_name = temp_sibling(output)
     os.close(fd)
     try:
-        result.dataset.write_turtle(tmp_name)
+        try:
+            result.dataset.write_turtle(tmp_name)
+        except CryontoError as error:  # name the output, not its temporary file
+            raise CryontoError(error.reason, str(output), error.where) from None
+        except MemoryError:
+            raise CryontoError("out of memory writing the Turtle", str(output)) from None
         result.counts_written = _recount(tmp_name, result.dataset.base_iri)
         if result.counts_written != result.counts_out:
             raise CryontoError("the Turtle written does not hold what was imported, nothing "
