@@ -104,7 +104,9 @@ def query_command(query: str, data: tuple[str, ...], endpoint: str | None,
     when false.
     """
     from cryonto.queries import run_query
+    from cryonto.remote import check_timeout
 
+    check_timeout(timeout)
     result = run_query(query, data=list(data), params=_parse_params(params), endpoint=endpoint,
                        timeout=timeout, default_graphs=default_graphs, user=user,
                        password=password)
@@ -169,8 +171,9 @@ def push_command(data: tuple[str, ...], endpoint: str, graph: str | None, replac
     --graph. Afterwards the triples in each graph are counted and compared with
     what was sent.
     """
-    from cryonto.remote import DEFAULT_DATA_GRAPH, push
+    from cryonto.remote import DEFAULT_DATA_GRAPH, check_timeout, push
 
+    check_timeout(timeout)
     target_graph = graph or DEFAULT_DATA_GRAPH
     if user is not None and password is None:
         password = click.prompt(f"Password for {user}", hide_input=True, err=True)
