@@ -48,8 +48,8 @@ def refuse_overwrite(output: Path | str | None, inputs: Iterable[Path | str | No
         if (info.st_dev, info.st_ino) == (out.st_dev, out.st_ino):
             how = "" if os.path.abspath(output) == os.path.abspath(given) else \
                 " (the same file through a link)"
-            raise CryontoError(f"refused: the output is the input {given}{how}; writing it "
-                               "would destroy the input, choose another output file",
+            raise CryontoError(f"refused: the output file is an input file ({given}{how}); "
+                               "writing it would destroy the input, choose another -o",
                                str(output))
 
 

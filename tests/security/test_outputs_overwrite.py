@@ -100,7 +100,7 @@ def test_output_equal_to_an_input_is_refused(tmp_path: Path, study: dict[str, Pa
     before = victim.read_bytes()
     listing = sorted(p.name for p in tmp_path.iterdir())
     proc = run_cli(*args, "-o", output)
-    assert_refused(proc, "refused", "output is the input")
+    assert_refused(proc, "refused", "output file is an input file")
     assert victim.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == listing  # no temporary file left
     if link == "symlink":

@@ -185,7 +185,8 @@ def push_command(data: tuple[str, ...], endpoint: str, graph: str | None, replac
                    f"<{target_graph}>{' (replaced)' if replace else ''}", err=True)
         if sys.stderr.isatty():
             bar_holder["bar"] = stack.enter_context(
-                click.progressbar(length=total, label="Uploading", file=sys.stderr))
+                click.progressbar(length=total, label="Uploading",
+                                  file=sys.__stderr__ or sys.stderr))  # its \r is wanted
 
     def progress(n: int) -> None:
         bar = bar_holder.get("bar")
