@@ -123,32 +123,27 @@ def atomic_write(path: Path | str, mode: str = "wb", encoding: str | None = None
     """
     target = Path(path)
     fd, tmp_name = temp_sibling(target)
+    handle = os.fdopen(fd, mode, encoding=encoding, newline=newline)
     try:
-        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
-            try:
-                yield handle
-            except OSError as error:
-                if error.errno not in _WRITE_ERRNOS:
-                    raise  # the caller's own error (e.g. reading an input): not ours to word
-                raise CryontoError(f"cannot write: {os_reason(error)}", str(target)) from None
-            _finish(handle, target)
-        _finish(None, target, tmp_name)
+        try:
+            yield handle
+        except OSError as error:
+            if error.errno not in _WRITE_ERRNOS:
+                raise  # the caller's own error (e.g. reading an input): not ours to word
+            raise CryontoError(f"cannot write: {os_reason(error)}", str(target)) from None
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+            os.replace(tmp_name, target)
+        except OSError as error:
+            raise CryontoError(f"cannot write: {os_reason(error)}", str(target)) from None
     except BaseException:
+        with contextlib.suppress(OSError):  # closing flushes what a full disk refused again
+            handle.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-
-
-def _finish(handle: IO | None, target: Path, tmp_name: str | None = None) -> None:
-    """Flush and sync the handle, or rename the finished file; OSError as `CryontoError`."""
-    try:
-        if handle is not None:
-            handle.flush()
-            os.fsync(handle.fileno())
-        elif tmp_name is not None:
-            os.replace(tmp_name, target)
-    except OSError as error:
-        raise CryontoError(f"cannot write: {os_reason(error)}", str(target)) from None
 
 
 def write_bytes(path: Path | str, data: bytes) -> None:

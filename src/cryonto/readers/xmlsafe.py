@@ -17,6 +17,7 @@ entity declaration.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import xml.sax
 import zipfile
@@ -112,45 +113,85 @@ class _StopAtRoot(xml.sax.handler.ContentHandler):
 _ENTITY_REFUSED = ("refused: the RDF/XML declares entities in its DOCTYPE (their expansion can "
                    "exhaust memory, the 'billion laughs' attack); remove the DOCTYPE or convert "
                    "the file to Turtle")
+_EXTERNAL_REFUSED = ("refused: the RDF/XML's DOCTYPE names an external DTD (never fetched); "
+                     "remove the DOCTYPE")
+
+
+def _keyword(word: bytes) -> re.Pattern[bytes]:
+    """``<!WORD`` in any letter case, in UTF-8 or UTF-16 (a NUL beside each character)."""
+    letters = rb"\x00?".join(b"[" + bytes([c]).upper() + bytes([c]).lower() + b"]"
+                             for c in word)
+    return re.compile(rb"<\x00?!\x00?(?:\s\x00?)*" + letters)
+
+
 #: what the RDF parser takes for a declaration: it also honours one inside a DOCTYPE comment
-_ENTITY_DECL = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
+_ENTITY_DECL = _keyword(b"entity")
+_DOCTYPE = _keyword(b"doctype")
+
+
+def _expat_scan(chunks: Iterable[bytes], seen: bytearray) -> str:
+    """'entities', 'external', 'clean' (root reached, nothing declared) or 'unreadable'.
+
+    Every byte fed is appended to `seen`, so a caller can retry or scan them.
+    """
+    parser = DefusedExpatParser(forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    parser.setContentHandler(_StopAtRoot())
+    start = len(seen)
+    try:
+        for chunk in chunks:
+            seen += chunk
+            parser.feed(chunk)
+        parser.close()
+    except _RootReached:
+        end = start + parser._parser.CurrentByteIndex  # where the root element starts
+        prolog = bytes(seen[start:end])
+        return "entities" if _ENTITY_DECL.search(prolog.replace(b"\0", b"")) else "clean"
+    except defusedxml.EntitiesForbidden:
+        return "entities"
+    except defusedxml.ExternalReferenceForbidden:
+        return "external"
+    except (xml.sax.SAXException, ValueError, LookupError):
+        return "unreadable"
+    return "clean"  # no root element at all: the RDF parser will say what is wrong
 
 
 def refuse_xml_entities(chunks: Iterable[bytes], file: str) -> None:
     """Raise `CryontoError` if the XML prolog declares any entity; read no further than the root.
 
     Two views must both be clean: expat's (via defusedxml: an entity
-    declaration event) and the RDF parser's, which is looser, so any
-    ``<!ENTITY`` text before the root element counts, even in a comment. A
-    DOCTYPE without declarations passes (the RDF parser ignores it). Where expat
-    cannot read the prolog at all (e.g. ``<!doctype``, which the RDF parser
-    accepts), any ``<!ENTITY`` in the rest of the file is refused.
+    declaration event) and the RDF parser's, which is looser: it honours
+    ``<!ENTITY`` even inside a comment in the DOCTYPE, and ``<!doctype`` in any
+    letter case. So any ``<!ENTITY`` before the root element counts, and a
+    prolog expat rejects is read again with those keywords in upper case; if
+    expat still cannot read it, any ``<!ENTITY`` anywhere is refused. A
+    DOCTYPE without declarations passes (the RDF parser ignores it); one naming
+    an external DTD is refused (nothing here fetches it, but other readers
+    might).
     """
-    parser = DefusedExpatParser(forbid_dtd=False, forbid_entities=True, forbid_external=True)
-    parser.setContentHandler(_StopAtRoot())
     stream = iter(chunks)
-    prolog = bytearray()
-    try:
-        for chunk in stream:
-            prolog += chunk
-            parser.feed(chunk)
-        parser.close()
-    except _RootReached:
-        end = parser._parser.CurrentByteIndex  # where the root element starts
-        if _ENTITY_DECL.search(bytes(prolog[:end]).replace(b"\0", b"")):
-            raise CryontoError(_ENTITY_REFUSED, file) from None
-        return
-    except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
-        raise CryontoError(_ENTITY_REFUSED, file) from None
-    except (xml.sax.SAXException, ValueError, LookupError):
-        # expat gave up; scan the rest for a declaration the RDF parser might still act on
+    seen = bytearray()
+    verdict = _expat_scan(stream, seen)
+    if verdict == "unreadable":
+        for chunk in stream:  # enough of the file to hold any prolog the retry needs
+            seen += chunk
+            if len(seen) >= 1 << 20:
+                break
+        fixed = _DOCTYPE.sub(lambda m: m.group().upper(), bytes(seen))
+        fixed = _ENTITY_DECL.sub(lambda m: m.group().upper(), fixed)
+        if fixed != bytes(seen):
+            verdict = _expat_scan(itertools.chain([fixed], stream), bytearray())
+    if verdict == "unreadable":
         tail = b""
-        for chunk in [bytes(prolog), *stream]:
+        for chunk in itertools.chain([bytes(seen)], stream):
             text = tail + chunk.replace(b"\0", b"")
             if _ENTITY_DECL.search(text):
-                raise CryontoError(_ENTITY_REFUSED, file) from None
+                verdict = "entities"
+                break
             tail = text[-16:]
-    # expat read to the end without a root element: the RDF parser will say what is wrong
+    if verdict == "entities":
+        raise CryontoError(_ENTITY_REFUSED, file)
+    if verdict == "external":
+        raise CryontoError(_EXTERNAL_REFUSED, file)
 
 
 def file_chunks(path: Path, size: int = 1 << 16) -> Iterable[bytes]:
