@@ -238,6 +238,16 @@ def test_check_follows_no_owl_imports(tmp_path: Path, listener: Listener) -> Non
     assert listener.hits == []
 
 
+@pytest.mark.parametrize("engine", ["fast", "pyshacl"])
+def test_json_ld_remote_context_is_not_fetched(tmp_path: Path, listener: Listener,
+                                               engine: str) -> None:
+    data = tmp_path / "remote-context.jsonld"
+    data.write_text(f'{{"@context": "{listener.url}/context.jsonld", '
+                    '"@id": "http://ex.org/s", "name": "x"}')
+    assert_refused(run_cli("validate", data, "--engine", engine), str(data), "remote context")
+    assert listener.hits == []
+
+
 # -- 9. one line instead of a traceback -----------------------------------------------------
 
 def _qde(codes: str) -> str:
