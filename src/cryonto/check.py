@@ -303,7 +303,7 @@ def _without_imports(store: GraphStore) -> bytes:
     """
     triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store.store
                if q.predicate != _OWL_IMPORTS)
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
 def _reason_in(world, path: Path, store: GraphStore, subject: str) -> list[Problem]:
