@@ -14,6 +14,7 @@ import os
 import pty
 import random
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -234,7 +235,8 @@ def test_check_follows_no_owl_imports(tmp_path: Path, listener: Listener) -> Non
     proc = run_cli("check", "--ontology", onto, timeout=240)
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
-    assert "HermiT" not in proc.stdout or "not run" not in proc.stdout
+    if shutil.which("java"):  # owlready2 and HermiT, which followed the imports, did run
+        assert "reasoner not run" not in proc.stdout
     assert listener.hits == []
 
 
