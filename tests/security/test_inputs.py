@@ -440,6 +440,8 @@ def test_full_disk(full_disk: Path, tmp_path: Path) -> None:
     ["query", "segments-per-category", "--timeout", "inf"],
     ["push", "--endpoint", "http://127.0.0.1:9/query", "--timeout", "nan"],
     ["push", "--endpoint", "http://127.0.0.1:9/query", "--timeout", "-1"],
+    ["serve", "--port", "0", "--timeout", "nan"],
+    ["serve", "--port", "0", "--timeout", "inf"],
 ])
 def test_bad_endpoint_and_timeout(args: list[str]) -> None:
     assert_refused(run_cli(*args), "must be" if "--timeout" in args else "not a valid URL")

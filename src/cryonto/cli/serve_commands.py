@@ -56,9 +56,11 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
     """
     import uvicorn
 
+    from cryonto.remote import check_timeout
     from cryonto.serve import add_w3c_test_graphs, create_app
     from cryonto.store import GraphStore
 
+    check_timeout(timeout)  # nan and inf pass click's FloatRange
     store = GraphStore.with_ontology(data_files)
     if w3c_test_graphs:
         add_w3c_test_graphs(store)
