@@ -216,6 +216,15 @@ def test_entity_guard_against_the_engine(doc: tuple[bytes, bool], chunk: int) ->
         assert declared, data
 
 
+@pytest.mark.parametrize("chunk", [7, 1 << 16])
+def test_entity_guard_scans_what_its_retry_read(chunk: int) -> None:
+    """Expat rejects ``<!doctype``, reads again upper-cased, fails later on a stray byte: the
+    declaration right after that byte must still be seen, however the file is chunked."""
+    doc = b"<!doctype r [ <!-- " + b"x" * (2 << 20) + b" --> \x01 <!ENTITY e 'v'> ]><r/>"
+    with pytest.raises(CryontoError, match="declares entities"):
+        refuse_xml_entities((doc[i:i + chunk] for i in range(0, len(doc), chunk)), "f.rdf")
+
+
 # -- 4. owl:imports are not followed -------------------------------------------------------
 
 def test_check_follows_no_owl_imports(tmp_path: Path, listener: Listener) -> None:

@@ -133,14 +133,23 @@ def _expat_scan(chunks: Iterable[bytes], seen: bytearray) -> str:
     """'entities', 'external', 'clean' (root reached, nothing declared) or 'unreadable'.
 
     Every byte fed is appended to `seen`, so a caller can retry or scan them.
+    Expat 2.5 rescans an unfinished token (a long comment) on every feed, so
+    feeds grow with what was fed: O(n log n), not O(n^2), for a huge prolog.
     """
     parser = DefusedExpatParser(forbid_dtd=False, forbid_entities=True, forbid_external=True)
     parser.setContentHandler(_StopAtRoot())
     start = len(seen)
+    pending = bytearray()
+    fed = 0
     try:
         for chunk in chunks:
             seen += chunk
-            parser.feed(chunk)
+            pending += chunk
+            if len(pending) >= max(1 << 16, fed):
+                parser.feed(bytes(pending))
+                fed += len(pending)
+                pending.clear()
+        parser.feed(bytes(pending))
         parser.close()
     except _RootReached:
         end = start + parser._parser.CurrentByteIndex  # where the root element starts
@@ -179,7 +188,8 @@ def refuse_xml_entities(chunks: Iterable[bytes], file: str) -> None:
         fixed = _DOCTYPE.sub(lambda m: m.group().upper(), bytes(seen))
         fixed = _ENTITY_DECL.sub(lambda m: m.group().upper(), fixed)
         if fixed != bytes(seen):
-            verdict = _expat_scan(itertools.chain([fixed], stream), bytearray())
+            seen = bytearray()  # the retry records what it reads, for the scan below
+            verdict = _expat_scan(itertools.chain([fixed], stream), seen)
     if verdict == "unreadable":
         tail = b""
         for chunk in itertools.chain([bytes(seen)], stream):
