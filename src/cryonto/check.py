@@ -284,12 +284,26 @@ def _run_reasoner(store: GraphStore) -> list[Problem]:
 
     with tempfile.TemporaryDirectory(prefix="cryonto-reason-") as folder:
         path = Path(folder) / "ontology.nt"
-        path.write_bytes(store.serialize_bytes(ox.RdfFormat.N_TRIPLES))
+        path.write_bytes(_without_imports(store))
         world = owlready2.World()  # a fresh world: nothing leaks between runs
         try:
             return _reason_in(world, path, store, subject)
         finally:
             world.close()
+
+
+_OWL_IMPORTS = ox.NamedNode("http://www.w3.org/2002/07/owl#imports")
+
+
+def _without_imports(store: GraphStore) -> bytes:
+    """The ontology as N-Triples minus ``owl:imports``.
+
+    owlready2 (and HermiT behind it) would download every imported IRI and
+    open every imported ``file:``; cryonto reads only the files it is given.
+    """
+    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store.store
+               if q.predicate != _OWL_IMPORTS)
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
 def _reason_in(world, path: Path, store: GraphStore, subject: str) -> list[Problem]:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryonto.atomic import refuse_overwrite, temp_sibling
 from cryonto.coded import COUNT_FIELDS, Adjustment, CodedDataset, Counts, adjusted, count_store
 from cryonto.errors import CryontoError
 from cryonto.rdf import GraphStore
@@ -122,19 +122,19 @@ def import_to_turtle(fmt: str, path: Path | str, output: Path | str, study: str 
                      limits: ZipLimits | None = None, **options: object) -> ImportResult:
     """`import_file`, then write Turtle and re-count it; the file appears only if all match."""
     output = Path(output)
-    inputs = [Path(path)] + ([Path(mapping)] if mapping else [])
-    for given in inputs:
-        if given.exists() and output.exists() and output.resolve() == given.resolve():
-            raise CryontoError("the output file is an input file; choose another -o",
-                               str(output))
+    ontologies = [ontology] if isinstance(ontology, str | Path) else list(ontology or ())
+    refuse_overwrite(output, [path, mapping, *ontologies])
     result = import_file(fmt, path, study, mapping, ontology=ontology, limits=limits,
                          **options)  # type: ignore[arg-type]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".ttl",
-                                    dir=output.parent)
+    fd, tmp_name = temp_sibling(output)
     os.close(fd)
     try:
-        result.dataset.write_turtle(tmp_name)
+        try:
+            result.dataset.write_turtle(tmp_name)
+        except CryontoError as error:  # name the output, not its temporary file
+            raise CryontoError(error.reason, str(output), error.where) from None
+        except MemoryError:
+            raise CryontoError("out of memory writing the Turtle", str(output)) from None
         result.counts_written = _recount(tmp_name, result.dataset.base_iri)
         if result.counts_written != result.counts_out:
             raise CryontoError("the Turtle written does not hold what was imported, nothing "

@@ -17,6 +17,7 @@ such as RDF lists arrive whole.
 from __future__ import annotations
 
 import ast
+import math
 import socket
 import urllib.error
 import urllib.parse
@@ -71,10 +72,21 @@ _RESULT_TYPES = {
 
 def check_url(url: str, what: str = "endpoint") -> str:
     """`url` if it is an absolute http(s) URL; urllib would also open file: and ftp: URLs."""
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        parsed.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError as error:
+        raise RemoteError(f"the {what} is not a valid URL ({error}): {url!r}") from None
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname:
         raise RemoteError(f"the {what} must be an http:// or https:// URL, not {url!r}")
     return url
+
+
+def check_timeout(timeout: float, what: str = "--timeout") -> float:
+    """`timeout` if it is a finite number of seconds above 0 (nan and inf wait forever)."""
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise CryontoError(f"{what} must be a finite number of seconds above 0, not {timeout}")
+    return timeout
 
 
 class RemoteEndpoint:
@@ -84,10 +96,10 @@ class RemoteEndpoint:
                  password: str | None = None, default_graphs: Collection[str] = (),
                  update_url: str | None = None, allowed_graphs: Collection[str] = ()) -> None:
         self.url = check_url(url)
+        self.timeout = check_timeout(timeout)
         #: graphs a FROM clause may name (besides the ontology graph and `default_graphs`)
         self.allowed_graphs = {str(ONTOLOGY_GRAPH), *map(str, allowed_graphs),
                                *map(str, default_graphs)}
-        self.timeout = timeout
         self.user = user
         self.password = password
         self.default_graphs = list(default_graphs)
@@ -201,7 +213,7 @@ class GraphStoreClient:
     def __init__(self, url: str, timeout: float = 60, *, user: str | None = None,
                  password: str | None = None) -> None:
         self.url = check_url(url, "graph store URL")
-        self.timeout = timeout
+        self.timeout = check_timeout(timeout)
         handlers: list = []
         if user is not None:
             manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()

@@ -7,22 +7,45 @@ traceback. Commands live in sibling modules, one per area, registered below.
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import NoReturn
 
 import click
 
 from cryonto.errors import CryontoError
+from cryonto.render import protect_terminal, terminal_safe
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr (controls and newlines escaped), exit code 2."""
+    click.echo("Error: " + terminal_safe(message.replace("\r", "\\r").replace("\n", "\\n")),
+               err=True)
+    sys.exit(2)
 
 
 class CryontoGroup(click.Group):
-    """Turns `CryontoError` from any command into a one-line error and exit 2."""
+    """Turns `CryontoError` from any command into a one-line error and exit 2.
+
+    OSError and MemoryError are caught as a last resort only: each known cause
+    is turned into a `CryontoError` where it happens, naming file and row.
+    """
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except CryontoError as error:
-            click.echo(f"Error: {error}", err=True)
-            sys.exit(2)
+            fail(str(error))
+        except BrokenPipeError:  # `cryonto … | head`: the reader left, nothing to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except OSError as error:
+            from cryonto.atomic import os_reason
+
+            where = f"{error.filename}: " if error.filename else ""
+            fail(f"{where}{os_reason(error)}")
+        except MemoryError:
+            fail("out of memory")
 
 
 @click.group(cls=CryontoGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,6 +56,7 @@ def main() -> None:
     Browse the category system, check the ontology, import and validate coded
     interview data, query it with SPARQL and serve it to other tools.
     """
+    protect_terminal()
 
 
 def _register() -> None:

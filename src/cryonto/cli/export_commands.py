@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from cryonto.atomic import refuse_overwrite
 from cryonto.cli import main
 from cryonto.coded import COUNT_FIELDS
 from cryonto.exporting import CODEBOOK_FORMATS, SALT_ENV, ExportResult
@@ -81,6 +82,7 @@ def refi(data: tuple[Path, ...], output: Path, name: str | None, redact: bool,
     """Coded DATA (Turtle from `cryonto import`) as a REFI-QDA project (.qdpx)."""
     from cryonto.exporting import export_refi
 
+    refuse_overwrite(output, data)
     _report(export_refi(data, output, name=name, redact=redact, salt=salt,
                         positions=positions))
 
@@ -97,6 +99,7 @@ def csv_command(data: tuple[Path, ...], output: Path, redact: bool, salt: str | 
     """Coded DATA as the generic CSV that `cryonto import csv` reads."""
     from cryonto.exporting import export_csv
 
+    refuse_overwrite(output, data)
     _report(export_csv(data, output, redact=redact, salt=salt))
 
 
@@ -117,5 +120,6 @@ def turtle(data: tuple[Path, ...], output: Path, redact: bool, license_iri: str 
     """Coded DATA as Turtle; with --redact and --license it passes the shareable profile."""
     from cryonto.exporting import export_turtle
 
+    refuse_overwrite(output, data)
     _report(export_turtle(data, output, redact=redact, license=license_iri, salt=salt,
                                 creator=creator))

@@ -100,9 +100,11 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
     import uvicorn
 
     from cryonto.rdf import GraphStore
+    from cryonto.remote import check_timeout
     from cryonto.serve import add_w3c_test_graphs, create_app
     from cryonto.serve.http_guard import head_deadline_protocol, host_names
 
+    check_timeout(timeout)  # nan and inf pass click's FloatRange
     try:
         allowed_hosts = host_names(host, allow_hosts)
     except ValueError as error:

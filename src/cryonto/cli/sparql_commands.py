@@ -98,7 +98,9 @@ def query_command(query: str, data: tuple[str, ...], endpoint: str | None,
     when false.
     """
     from cryonto.queries import run_query
+    from cryonto.remote import check_timeout
 
+    check_timeout(timeout)
     parsed = _parse_params(params)
     if mapping_predicates is not None:
         parsed["mappingPredicates"] = _mapping_rule(mapping_predicates)
@@ -183,8 +185,9 @@ def push_command(data: tuple[str, ...], endpoint: str, graph: str | None, replac
     --graph. Afterwards the triples in each graph are counted and compared with
     what was sent.
     """
-    from cryonto.remote import DEFAULT_DATA_GRAPH, push
+    from cryonto.remote import DEFAULT_DATA_GRAPH, check_timeout, push
 
+    check_timeout(timeout)
     target_graph = graph or DEFAULT_DATA_GRAPH
     if user is not None and password is None:
         password = click.prompt(f"Password for {user}", hide_input=True, err=True)
@@ -196,7 +199,8 @@ def push_command(data: tuple[str, ...], endpoint: str, graph: str | None, replac
                    f"<{target_graph}>{' (replaced)' if replace else ''}", err=True)
         if sys.stderr.isatty():
             bar_holder["bar"] = stack.enter_context(
-                click.progressbar(length=total, label="Uploading", file=sys.stderr))
+                click.progressbar(length=total, label="Uploading",
+                                  file=sys.__stderr__ or sys.stderr))  # its \r is wanted
 
     def progress(n: int) -> None:
         bar = bar_holder.get("bar")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from cryonto.cli import main
+from cryonto.errors import CryontoError
 
 
 @main.command("validate")
@@ -38,9 +39,10 @@ def validate_command(data: tuple[Path, ...], profile: str, strict: bool, fmt: st
     violations, 2 when an input cannot be read. The text report groups results
     by segment and names the source file and row each segment came from.
     """
-    from cryonto.atomic import write_text
+    from cryonto.atomic import refuse_overwrite, write_text
     from cryonto.shacl import validate
 
+    refuse_overwrite(output, [*data, *ontology])
     report = validate(list(data), profile, engine=engine,
                       ontology_files=list(ontology) or None)
     text = report.render(fmt)
@@ -84,8 +86,12 @@ def generate_command(segments: int, documents: int | None, coders: int, errors: 
     manifest next to OUT names each segment, its error and the shapes that must
     report it.
     """
+    from cryonto.atomic import refuse_overwrite
     from cryonto.generate import generate_study, manifest_path, write_csv, write_study
 
+    if csv_out is not None and csv_out.absolute() == output.absolute():
+        raise CryontoError("refused: --csv and -o name the same file", str(output))
+    refuse_overwrite(csv_out, [output])
     study_data = generate_study(segments, documents=documents, coders=coders, errors=errors,
                                 seed=seed, study=study, full_text=full_text)
     manifest = manifest_path(output) if errors else None

@@ -19,6 +19,7 @@ import rdflib
 
 from cryonto import resources
 from cryonto.errors import CryontoError
+from cryonto.readers.xmlsafe import file_chunks, refuse_xml_entities
 from cryonto.vocab import ONTOLOGY_GRAPH
 
 #: file extension -> pyoxigraph format
@@ -96,16 +97,25 @@ class GraphStore:
             self.load_file(path, graph=ONTOLOGY_GRAPH)
 
     def load_file(self, path: Path | str, graph: str | ox.NamedNode | None = None) -> None:
-        """Parse one RDF file into a named graph; a syntax error names file and line."""
+        """Parse one RDF file into a named graph; a syntax error names file and line.
+
+        Every RDF file cryonto reads comes through here or `load_bytes`, so the
+        input guards live here: RDF/XML declaring entities is refused before
+        the engine (which would expand them) sees it.
+        """
         path = Path(path)
         fmt = rdf_format_for(path)
         target = _named(graph) if graph is not None else graph_iri_for(path)
         if not path.is_file():
             raise CryontoError("no such file", str(path))
         try:
+            if fmt == ox.RdfFormat.RDF_XML:
+                refuse_xml_entities(file_chunks(path), str(path))
             self.store.bulk_load(path=str(path), format=fmt, to_graph=target)
         except SyntaxError as error:
             raise CryontoError(f"not valid {fmt.name}: {_first_line(error)}", str(path)) from None
+        except MemoryError as error:
+            raise CryontoError(_too_big(error), str(path)) from None
         except (OSError, ValueError) as error:
             raise CryontoError(f"cannot read: {_first_line(error)}", str(path)) from None
 
@@ -115,9 +125,14 @@ class GraphStore:
     ) -> None:
         target = _named(graph) if graph is not None else ox.DefaultGraph()
         try:
+            if fmt == ox.RdfFormat.RDF_XML:
+                raw = data.encode("utf-8") if isinstance(data, str) else data
+                refuse_xml_entities([raw], name)
             self.store.load(data, format=fmt, to_graph=target)
         except SyntaxError as error:
             raise CryontoError(f"not valid {fmt.name}: {_first_line(error)}", name) from None
+        except MemoryError as error:
+            raise CryontoError(_too_big(error), name) from None
 
     def load_ntriples(self, lines: Iterator[str], graph: str | ox.NamedNode | None = None) -> None:
         """Stream generated N-Triples lines in (coded data is built as text, see ntriples)."""
@@ -306,6 +321,15 @@ def where_brace(sparql: str) -> int | None:
 
 def _named(graph: str | ox.NamedNode) -> ox.NamedNode:
     return graph if isinstance(graph, ox.NamedNode) else ox.NamedNode(str(graph))
+
+
+def _too_big(error: MemoryError) -> str:
+    """pyoxigraph's MemoryError: one token (literal, IRI) over its 16 MiB buffer, or real OOM."""
+    text = _first_line(error)
+    if "buffer maximal size" in text:
+        return (f"a single literal or IRI is too long ({text}); split the text or "
+                "leave it out of the RDF")
+    return f"out of memory while parsing ({text})"
 
 
 def _first_line(error: BaseException) -> str:

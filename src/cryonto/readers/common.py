@@ -11,6 +11,7 @@ Readers never print and never exit; they raise `CryontoError(reason, file, where
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,31 @@ from cryonto.coded.types import (
     Counts,
 )
 from cryonto.errors import CryontoError
+
+MIB = 1024**2
+#: the largest CSV/TSV field read (Python's default, 128 KiB, refuses a transcript column)
+CSV_FIELD_LIMIT = 64 * MIB
+#: the longest text (transcript, segment, memo) imported: the RDF engine refuses a token
+#: over 16 MiB, and N-Triples escaping can double a text's length
+MAX_TEXT_BYTES = 8 * MIB
+
+
+def csv_field_limit() -> None:
+    """Raise the csv module's field size limit to `CSV_FIELD_LIMIT` (bounded, never lowered)."""
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+
+
+def check_text_size(text: str | None, file: str, where: str | None, what: str = "text") -> None:
+    """Refuse a text longer than `MAX_TEXT_BYTES` with a reason, not the engine's MemoryError."""
+    if text is None or len(text) * 4 <= MAX_TEXT_BYTES:  # cheap: UTF-8 is at most 4 bytes
+        return
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_TEXT_BYTES:
+        raise CryontoError(f"{what} of {size} bytes is longer than the {MAX_TEXT_BYTES} bytes "
+                           "cryonto imports", file, where)
+
+
 
 
 @dataclass

@@ -23,6 +23,8 @@ from cryonto.readers.common import (
     Categories,
     ReadResult,
     category_code,
+    check_text_size,
+    csv_field_limit,
     decode_utf8,
     iso_datetime,
     orientation,
@@ -59,6 +61,7 @@ def read_csv(path: Path | str, study: str | None = None,
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise CryontoError("contains a NUL character; is this a binary file?", name, f"line {line}")
+    csv_field_limit()
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -114,6 +117,8 @@ def read_csv(path: Path | str, study: str | None = None,
             continue
         if len(row) != width:
             raise CryontoError(f"has {len(row)} fields, the header has {width}", name, where)
+        for column, cell in zip(columns, row, strict=True):
+            check_text_size(cell, name, where, f"column {column!r}")
         rows += 1
 
         document = row[idx["document"]].strip()

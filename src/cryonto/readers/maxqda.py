@@ -27,7 +27,9 @@ from cryonto.readers.common import (
     ReadResult,
     auto_map,
     cell_text,
+    check_text_size,
     color,
+    csv_field_limit,
     datetime_value,
     decode_detect,
     orientation,
@@ -110,6 +112,7 @@ def _rows_csv(path: Path) -> tuple[list[list[object]], str]:
         hits = sum(1 for c in cells if c.strip().casefold() in _LOOKUP)
         if hits > best_hits:
             best, best_hits = delimiter, hits
+    csv_field_limit()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=best, strict=True)
     rows: list[list[object]] = []
     try:
@@ -138,6 +141,10 @@ def read_maxqda(path: Path | str, study: str | None = None,
     else:
         raise CryontoError(f"unknown MAXQDA export type {suffix or '(none)'!r}; expected .xlsx "
                            "or .csv", name)
+    for number, row in enumerate(rows, start=1):
+        for cell in row:
+            if isinstance(cell, str):
+                check_text_size(cell, name, f"row {number}", "a cell")
     if not rows or not any(cell_text(c) for c in rows[0]):
         raise CryontoError("empty file; expected a header row of a MAXQDA 'Coded segments' "
                            "export", name)

@@ -24,6 +24,7 @@ from cryonto.readers.common import (
     Categories,
     ReadResult,
     auto_map,
+    check_text_size,
     color,
     decode_utf8,
     iso_datetime,
@@ -56,6 +57,9 @@ MEDIA_SELECTIONS = {
 }
 NOT_IMPORTED = ("Notes", "Links", "Sets", "Graphs", "Variables", "Cases")
 
+
+#: deepest code tree read (QDA code systems have a handful of levels)
+MAX_CODE_DEPTH = 100
 
 @dataclass
 class _Sel:
@@ -163,11 +167,14 @@ class _Reader:
             return by_guid, seen
         odd_colors = 0
 
-        def walk(element: Element, parent: Code | None) -> None:
+        def walk(element: Element, parent: Code | None, depth: int = 1) -> None:
             nonlocal seen, odd_colors
             for child in element:
                 if child.tag != "Code":
                     continue
+                if depth > MAX_CODE_DEPTH:  # also bounds the recursion and the key length
+                    raise CryontoError(f"the code tree is nested deeper than {MAX_CODE_DEPTH} "
+                                       "levels", self.xml_name, describe(child))
                 seen += 1
                 guid = self._attr(child, "guid")
                 name = child.get("name")
@@ -192,7 +199,7 @@ class _Reader:
                 auto_map(code, self.categories)
                 ds.codes[key] = code
                 by_guid[guid] = key
-                walk(child, code)
+                walk(child, code, depth + 1)
 
         for codes in codes_parent.iter("Codes"):
             walk(codes, None)
@@ -316,6 +323,7 @@ class _Reader:
         """The plain text of a TextSource/Representation: inline content or the zip member."""
         inline = element.find("PlainTextContent")
         if inline is not None:
+            check_text_size(inline.text, self.xml_name, describe(inline), "the transcript")
             return _strip_bom(inline.text or "")
         path = element.get("plainTextPath")
         if not path:
@@ -331,6 +339,7 @@ class _Reader:
             else:
                 data = self.archive.read(member)
                 text, _ = decode_utf8(data, f"{self.file}!{member}")
+                check_text_size(text, self.file, f"member {member!r}", "the transcript")
         elif self.archive is not None:
             self.missing_text.append(path)
         self.texts[path] = text

@@ -22,12 +22,13 @@ import csv
 import io
 import re
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryonto.coded import MAPPING_PREDICATES, CodedDataset
 from cryonto.errors import CryontoError
-from cryonto.readers.common import Categories, decode_utf8
+from cryonto.readers.common import Categories, csv_field_limit, decode_utf8
 from cryonto.vocab import SKOS, expand
 
 REQUIRED = ("subject_id", "predicate_id", "object_id", "mapping_justification")
@@ -53,6 +54,20 @@ class MappingTable:
     curie_map: dict[str, str]
     no_term: int = 0  # rows with object sssom:NoTermFound
     unconfirmed: list[int] = field(default_factory=list)  # lines of template suggestions
+
+
+def _rows(reader: Iterator[list[str]], name: str, first_line: int) -> Iterator[list[str]]:
+    """Rows; a csv.Error (e.g. a field over the limit) as `CryontoError` naming the line."""
+    line = first_line
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise CryontoError(f"malformed TSV: {error}", name, f"line {line}") from None
+        yield row
+        line += 1
 
 
 def _curie_map(lines: list[str]) -> dict[str, str]:
@@ -93,7 +108,9 @@ def read_mapping(path: Path | str) -> MappingTable:
             break
     curie_map = _curie_map(textwrap.dedent("\n".join(meta)).splitlines())
     body = "\n".join(lines[first_data:])
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter="\t")
+    csv_field_limit()
+    reader = _rows(csv.reader(io.StringIO(body, newline=""), delimiter="\t"), name,
+                   first_data + 1)
     header = next(reader, None)
     header_line = first_data + 1
     if header is None or not any(h.strip() for h in header):

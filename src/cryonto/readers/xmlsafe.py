@@ -7,20 +7,29 @@ absolute paths or drive letters are refused up front, and each member read is
 checked against its declared size, the compression ratio and a total budget,
 while the bytes actually inflated are counted too (a lying header cannot slip
 through). Errors are `CryontoError`s naming the file, member, line and element.
+
+RDF/XML is parsed by pyoxigraph, which expands internal entities; before it
+sees a file, `refuse_xml_entities` reads the prolog (only up to the root
+element, with expat through defusedxml, expanding nothing) and refuses any
+entity declaration.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import re
+import xml.sax
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
 import defusedxml.ElementTree as DET
+from defusedxml.expatreader import DefusedExpatParser
 
 from cryonto.errors import CryontoError
 
@@ -90,6 +99,116 @@ def parse_xml(data: bytes, file: str) -> Element:
     if root is None:
         raise CryontoError("empty XML document", file)
     return root
+
+
+class _RootReached(Exception):
+    """The prolog is over: the root element started."""
+
+
+class _StopAtRoot(xml.sax.handler.ContentHandler):
+    def startElement(self, name: str, attrs: object) -> None:  # the SAX API name
+        raise _RootReached
+
+
+_ENTITY_REFUSED = ("refused: the RDF/XML declares entities in its DOCTYPE (their expansion can "
+                   "exhaust memory, the 'billion laughs' attack); remove the DOCTYPE or convert "
+                   "the file to Turtle")
+_EXTERNAL_REFUSED = ("refused: the RDF/XML's DOCTYPE names an external DTD (never fetched); "
+                     "remove the DOCTYPE")
+
+
+def _keyword(word: bytes) -> re.Pattern[bytes]:
+    """``<!WORD`` in any letter case, in UTF-8 or UTF-16 (a NUL beside each character)."""
+    letters = rb"\x00?".join(b"[" + bytes([c]).upper() + bytes([c]).lower() + b"]"
+                             for c in word)
+    return re.compile(rb"<\x00?!\x00?(?:\s\x00?)*" + letters)
+
+
+#: what the RDF parser takes for a declaration: it also honours one inside a DOCTYPE comment
+_ENTITY_DECL = _keyword(b"entity")
+_DOCTYPE = _keyword(b"doctype")
+
+
+def _expat_scan(chunks: Iterable[bytes], seen: bytearray) -> str:
+    """'entities', 'external', 'clean' (root reached, nothing declared) or 'unreadable'.
+
+    Every byte fed is appended to `seen`, so a caller can retry or scan them.
+    Expat 2.5 rescans an unfinished token (a long comment) on every feed, so
+    feeds grow with what was fed: O(n log n), not O(n^2), for a huge prolog.
+    """
+    parser = DefusedExpatParser(forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    parser.setContentHandler(_StopAtRoot())
+    start = len(seen)
+    pending = bytearray()
+    fed = 0
+    try:
+        for chunk in chunks:
+            seen += chunk
+            pending += chunk
+            if len(pending) >= max(1 << 16, fed):
+                parser.feed(bytes(pending))
+                fed += len(pending)
+                pending.clear()
+        parser.feed(bytes(pending))
+        parser.close()
+    except _RootReached:
+        end = start + parser._parser.CurrentByteIndex  # where the root element starts
+        prolog = bytes(seen[start:end])
+        return "entities" if _ENTITY_DECL.search(prolog.replace(b"\0", b"")) else "clean"
+    except defusedxml.EntitiesForbidden:
+        return "entities"
+    except defusedxml.ExternalReferenceForbidden:
+        return "external"
+    except (xml.sax.SAXException, ValueError, LookupError):
+        return "unreadable"
+    return "clean"  # no root element at all: the RDF parser will say what is wrong
+
+
+def refuse_xml_entities(chunks: Iterable[bytes], file: str) -> None:
+    """Raise `CryontoError` if the XML prolog declares any entity; read no further than the root.
+
+    Two views must both be clean: expat's (via defusedxml: an entity
+    declaration event) and the RDF parser's, which is looser: it honours
+    ``<!ENTITY`` even inside a comment in the DOCTYPE, and ``<!doctype`` in any
+    letter case. So any ``<!ENTITY`` before the root element counts, and a
+    prolog expat rejects is read again with those keywords in upper case; if
+    expat still cannot read it, any ``<!ENTITY`` anywhere is refused. A
+    DOCTYPE without declarations passes (the RDF parser ignores it); one naming
+    an external DTD is refused (nothing here fetches it, but other readers
+    might).
+    """
+    stream = iter(chunks)
+    seen = bytearray()
+    verdict = _expat_scan(stream, seen)
+    if verdict == "unreadable":
+        for chunk in stream:  # enough of the file to hold any prolog the retry needs
+            seen += chunk
+            if len(seen) >= 1 << 20:
+                break
+        fixed = _DOCTYPE.sub(lambda m: m.group().upper(), bytes(seen))
+        fixed = _ENTITY_DECL.sub(lambda m: m.group().upper(), fixed)
+        if fixed != bytes(seen):
+            seen = bytearray()  # the retry records what it reads, for the scan below
+            verdict = _expat_scan(itertools.chain([fixed], stream), seen)
+    if verdict == "unreadable":
+        tail = b""
+        for chunk in itertools.chain([bytes(seen)], stream):
+            text = tail + chunk.replace(b"\0", b"")
+            if _ENTITY_DECL.search(text):
+                verdict = "entities"
+                break
+            tail = text[-16:]
+    if verdict == "entities":
+        raise CryontoError(_ENTITY_REFUSED, file)
+    if verdict == "external":
+        raise CryontoError(_EXTERNAL_REFUSED, file)
+
+
+def file_chunks(path: Path, size: int = 1 << 16) -> Iterable[bytes]:
+    """A file's bytes in chunks (so a check can stop early without reading it all)."""
+    with path.open("rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
 
 
 # -- zip -----------------------------------------------------------------------------

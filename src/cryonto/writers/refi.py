@@ -42,6 +42,7 @@ from cryonto import __version__
 from cryonto.atomic import atomic_write
 from cryonto.coded import Adjustment, CodedDataset, Counts, Document, Segment
 from cryonto.errors import CryontoError
+from cryonto.readers.common import MAX_TEXT_BYTES
 from cryonto.readers.positions import CODEPOINTS, UNITS, UTF16, Offsets
 from cryonto.writers import (
     PROJECT_NS,
@@ -357,6 +358,8 @@ def _source_text(doc: Document, segments: Sequence[Segment]) -> tuple[str | None
         return None, "none"
     ends = [s.end for s in positioned]
     length = max(doc.text_length or 0, *ends)
+    if length > MAX_TEXT_BYTES:  # a blank text that long would exhaust memory (or overflow)
+        return None, "none"
     chars = [" "] * length
     placed = [False] * length
     for seg in positioned:
