@@ -45,7 +45,7 @@ def test_broad_and_unmapped_study_codes_do_not_count(generated: Path) -> None:
     data = load([generated])
     pause = "https://w3id.org/cryonto/Pause"
     counted = {c.segment for c in data.codings if c.category == pause}
-    (dataset,) = from_store(GraphStore.with_ontology([generated]).store)
+    (dataset,) = from_store(GraphStore.with_ontology([generated]))
     broad = {key for key, code in dataset.codes.items() if ("broadMatch", pause) in code.mappings}
     broad_only = {s.iri for s in dataset.segments
                   if broad & set(s.codes) and pause not in s.codes}

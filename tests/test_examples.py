@@ -14,6 +14,7 @@ from shared_paths import SHARED
 from cryonto.cli import main
 from cryonto.coded import from_store
 from cryonto.generate import CATEGORIES
+from cryonto.rdf import GraphStore
 from cryonto.shacl import validate
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -88,8 +89,8 @@ def test_each_quote_sits_under_its_category_heading():
 
 
 def test_turtle_and_csv_agree():
-    store = ox.Store()
-    store.load(path=str(TTL), format=ox.RdfFormat.TURTLE)
+    store = GraphStore()
+    store.load_file(TTL)
     (ds,) = from_store(store)
     assert ds.base_iri == "https://w3id.org/cryonto/data/paper-quotes/"
     assert ds.counts().as_dict() == {"documents": 5, "codes": 15, "segments": 17,

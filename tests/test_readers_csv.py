@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 
 from cryonto.coded import from_store
 from cryonto.errors import CryontoError
 from cryonto.importing import import_file, import_to_turtle
+from cryonto.rdf import GraphStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 CRY = "https://w3id.org/cryonto/"
@@ -155,8 +155,8 @@ def test_undecodable_bytes_name_the_line(tmp_path):
 def test_round_trip_through_rdf_keeps_segments_and_codes(tmp_path):
     out = tmp_path / "coded.ttl"
     result = import_to_turtle("csv", FIXTURES / "coded.csv", out)
-    store = ox.Store()
-    store.load(path=str(out), format=ox.RdfFormat.TURTLE)
+    store = GraphStore()
+    store.load_file(out)
     [back] = from_store(store)
     original = result.dataset
 

@@ -264,10 +264,10 @@ def test_coder_is_who_applied_the_code_and_selection_user_is_kept(tmp_path: Path
     # both users survive the Turtle (dcterms:creator and prov:wasAttributedTo)
     ttl = tmp_path / "u.ttl"
     import_to_turtle("refi", _two_users(tmp_path), ttl, study="users")
-    import pyoxigraph as ox
+    from cryonto.rdf import GraphStore
 
-    store = ox.Store()
-    store.bulk_load(path=str(ttl), format=ox.RdfFormat.TURTLE)
+    store = GraphStore()
+    store.load_file(ttl)
     back = from_store(store)[0]
     seg = next(s for s in back.segments if s.text == "Ich habe geweint")
     assert (seg.coder, seg.selected_by) == ("ben", "ana")

@@ -420,7 +420,7 @@ def test_concept_as_turtle_is_its_description_plus_linked_labels(client, store):
     subject = ox.NamedNode(CRY + "ProtestCrying")
     own = {t for t in triples if t.subject == subject}
     expected = {ox.Triple(q.subject, q.predicate, q.object)
-                for q in store.store.quads_for_pattern(subject, None, None, None)}
+                for q in store.quads(subject)}
     assert own == expected
     # the broader concept is named, not just pointed at
     broader = ox.NamedNode(CRY + "FormsOfCrying")

@@ -84,7 +84,10 @@ def good_dataset(redacted: bool = False) -> CodedDataset:
 
 
 def store_of(ds: CodedDataset) -> ox.Store:
-    return ds.to_store()
+    """The dataset in a plain engine store, for the tests to break it quad by quad."""
+    store = ox.Store()
+    store.extend(ds.to_quads())
+    return store
 
 
 def iri(ds: CodedDataset, kind: str, key: str) -> ox.NamedNode:

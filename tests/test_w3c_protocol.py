@@ -127,8 +127,7 @@ def test_preloaded_graphs_are_the_suite_data():
         graph = f"http://kasei.us/2009/09/sparql/data/data{n}.rdf"
         expected = {(q.subject, q.predicate, q.object) for q in ox.parse(
             (W3C / f"data{n}.nt").read_bytes(), format=ox.RdfFormat.N_TRIPLES)}
-        held = {(q.subject, q.predicate, q.object) for q in store.store.quads_for_pattern(
-            None, None, None, ox.NamedNode(graph))}
+        held = {(q.subject, q.predicate, q.object) for q in store.quads(graph=graph)}
         assert held == expected
 
 

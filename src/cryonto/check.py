@@ -301,7 +301,7 @@ def _without_imports(store: GraphStore) -> bytes:
     owlready2 (and HermiT behind it) would download every imported IRI and
     open every imported ``file:``; cryonto reads only the files it is given.
     """
-    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store.store
+    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads()
                if q.predicate != _OWL_IMPORTS)
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from cryonto.atomic import refuse_overwrite, temp_sibling
 from cryonto.coded import COUNT_FIELDS, Adjustment, CodedDataset, Counts, adjusted, count_store
 from cryonto.errors import CryontoError
-from cryonto.rdf import GraphStore
+from cryonto.rdf import GraphStore, RdfFormat
 from cryonto.readers.common import Categories
 from cryonto.readers.xmlsafe import ZipLimits
 
@@ -165,7 +165,7 @@ def _fix_iris(ds: CodedDataset) -> None:
 
 def _recount(turtle: str, study_iri: str) -> Counts:
     store = GraphStore()
-    store.load_file(turtle)
+    store.load_file(turtle, fmt=RdfFormat.TURTLE)  # a temporary file: no .ttl suffix
     return count_store(store, study_iri)
 
 

@@ -446,7 +446,7 @@ class _Graph:
     def __init__(self, store: GraphStore) -> None:
         self.out: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         self.incoming: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for quad in store.store:
+        for quad in store.quads():
             s, p, o = quad.subject, quad.predicate.value, quad.object
             if not isinstance(s, ox.NamedNode):
                 continue

@@ -365,7 +365,7 @@ def collect(files: Iterable[Path | str], *, ontology: bool = True
     onto_graph = ox.NamedNode(str(ONTOLOGY_GRAPH))
     onto: list[ox.Triple] = []
     data: dict[ox.Triple, None] = {}
-    for quad in store.store:
+    for quad in store.quads():
         triple = ox.Triple(quad.subject, quad.predicate, quad.object)
         if quad.graph_name == onto_graph:
             onto.append(triple)

@@ -46,3 +46,13 @@ def queries_dir() -> Path:
 
 def examples_dir() -> Path:
     return data_root() / "examples"
+
+
+@cache
+def sparql(name: str) -> str:
+    """The text of an internal query, ``queries/<name>.rq`` (e.g. ``model/counts``).
+
+    The one loader for the queries the code itself runs; the research library
+    (top-level ``queries/*.rq`` with their headers) is read by `cryonto.queries`.
+    """
+    return (queries_dir() / f"{name}.rq").read_text(encoding="utf-8")

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 import uvicorn
 from click.testing import CliRunner
@@ -71,8 +72,11 @@ REACHING = NAMES[:4]
 
 
 def _raw_run(store: GraphStore, sparql: str) -> None:
+    """The control: the engine itself, past cryonto's guard and isolation."""
+    raw = ox.Store()
+    raw.extend(store.quads())
     with contextlib.suppress(Exception):  # the listener answers 500; SILENT swallows it
-        result = store.store.query(sparql, use_default_graph_as_union=True)
+        result = raw.query(sparql, use_default_graph_as_union=True)
         if not isinstance(result, bool):
             list(result)
 

@@ -186,7 +186,7 @@ def test_export_csv_round_trip_gives_the_payloads_back(tmp_path):
     import_to_turtle("csv", out, again, study="again")
 
     def texts(path: Path) -> set[tuple]:
-        (ds,) = from_store(GraphStore.with_ontology([path]).store)
+        (ds,) = from_store(GraphStore.with_ontology([path]))
         return {(s.text, s.memo, ds.coders[s.coder].name if s.coder in ds.coders else s.coder)
                 for s in ds.segments}
 

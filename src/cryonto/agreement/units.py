@@ -10,7 +10,7 @@ for the overall figure (docs/agreement.md defines the levels).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import numpy as np
 
 from cryonto import resources
 from cryonto.errors import CryontoError
-from cryonto.rdf import GraphStore
+from cryonto.rdf import GraphStore, Term
 
 LEVELS = ("document", "segment", "unitized")
 
@@ -62,17 +62,17 @@ class Table:
 
 
 def _query(name: str) -> str:
-    return (resources.queries_dir() / "agreement" / f"{name}.rq").read_text(encoding="utf-8")
+    return resources.sparql(f"agreement/{name}")
 
 
 def load(paths: Sequence[Path | str]) -> Codings:
     """Read codings, transcripts, coders and categories from RDF files (plus the ontology)."""
     if not paths:
         raise CryontoError("no DATA file given")
-    store = GraphStore.with_ontology(paths).store
+    store = GraphStore.with_ontology(paths)
 
-    def rows(name: str):
-        return store.query(_query(name), use_default_graph_as_union=True)
+    def rows(name: str) -> Iterator[dict[str, Term | None]]:
+        return store.select(_query(name)).records()
 
     studies: set[str] = set()
     documents: dict[str, dict] = {}

@@ -8,7 +8,7 @@ from cryonto.rdf import GraphStore, NamedNode
 
 
 def _model_query(name: str) -> str:
-    return (resources.queries_dir() / "model" / f"{name}.rq").read_text(encoding="utf-8")
+    return resources.sparql(f"model/{name}")
 
 
 def count_store(store: GraphStore, study_iri: str) -> Counts:

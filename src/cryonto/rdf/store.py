@@ -76,12 +76,17 @@ class SelectResult:
     def dicts(self) -> list[dict[str, str | int | float | bool | None]]:
         return [dict(zip(self.variables, row, strict=True)) for row in self.values()]
 
+    def records(self) -> Iterator[dict[str, Term | None]]:
+        """Rows as variable -> RDF term (None where unbound)."""
+        for row in self.rows:
+            yield dict(zip(self.variables, row, strict=True))
+
 
 class GraphStore:
     """An in-memory (or on-disk) RDF dataset with the cryonto ontology in it."""
 
     def __init__(self, path: Path | str | None = None) -> None:
-        self.store = ox.Store(str(path)) if path else ox.Store()
+        self._store = ox.Store(str(path)) if path else ox.Store()
 
     # -- building ---------------------------------------------------------
     @classmethod
@@ -96,7 +101,8 @@ class GraphStore:
         for path in resources.ontology_files():
             self.load_file(path, graph=ONTOLOGY_GRAPH)
 
-    def load_file(self, path: Path | str, graph: str | ox.NamedNode | None = None) -> None:
+    def load_file(self, path: Path | str, graph: str | ox.NamedNode | None = None,
+                  fmt: ox.RdfFormat | None = None) -> None:
         """Parse one RDF file into a named graph; a syntax error names file and line.
 
         Every RDF file cryonto reads comes through here or `load_bytes`, so the
@@ -104,14 +110,14 @@ class GraphStore:
         the engine (which would expand them) sees it.
         """
         path = Path(path)
-        fmt = rdf_format_for(path)
+        fmt = fmt or rdf_format_for(path)
         target = _named(graph) if graph is not None else graph_iri_for(path)
         if not path.is_file():
             raise CryontoError("no such file", str(path))
         try:
             if fmt == ox.RdfFormat.RDF_XML:
                 refuse_xml_entities(file_chunks(path), str(path))
-            self.store.bulk_load(path=str(path), format=fmt, to_graph=target)
+            self._store.bulk_load(path=str(path), format=fmt, to_graph=target)
         except SyntaxError as error:
             raise CryontoError(f"not valid {fmt.name}: {_first_line(error)}", str(path)) from None
         except MemoryError as error:
@@ -128,7 +134,7 @@ class GraphStore:
             if fmt == ox.RdfFormat.RDF_XML:
                 raw = data.encode("utf-8") if isinstance(data, str) else data
                 refuse_xml_entities([raw], name)
-            self.store.load(data, format=fmt, to_graph=target)
+            self._store.load(data, format=fmt, to_graph=target)
         except SyntaxError as error:
             raise CryontoError(f"not valid {fmt.name}: {_first_line(error)}", name) from None
         except MemoryError as error:
@@ -140,7 +146,7 @@ class GraphStore:
 
         target = _named(graph) if graph is not None else ox.DefaultGraph()
         try:
-            self.store.load(LineReader(lines), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+            self._store.load(LineReader(lines), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
         except SyntaxError as error:
             raise CryontoError(f"cannot express as RDF: {_first_line(error)}") from None
 
@@ -151,10 +157,10 @@ class GraphStore:
 
     # -- reading ----------------------------------------------------------
     def __len__(self) -> int:
-        return len(self.store)
+        return len(self._store)
 
     def graphs(self) -> list[str]:
-        return [g.value for g in self.store.named_graphs()]
+        return [g.value for g in self._store.named_graphs()]
 
     def select(
         self, sparql: str, bindings: Mapping[str, object] | None = None, *, union: bool = True
@@ -203,7 +209,7 @@ class GraphStore:
         if bindings:
             sparql = bind_values(sparql, bindings)
         try:
-            return self.store.query(sparql, use_default_graph_as_union=union, **dataset)
+            return self._store.query(sparql, use_default_graph_as_union=union, **dataset)
         except SyntaxError as error:
             raise CryontoError(f"SPARQL syntax error: {_first_line(error)}") from None
 
@@ -228,12 +234,12 @@ class GraphStore:
         options: dict = {"prefixes": dict(prefixes)} if prefixes else {}
         if graph is not None:
             target = ox.DefaultGraph() if graph == "" else _named(graph)
-            return self.store.dump(format=fmt, from_graph=target, **options)
+            return self._store.dump(format=fmt, from_graph=target, **options)
         if fmt.supports_datasets:
-            return self.store.dump(format=fmt, **options)
+            return self._store.dump(format=fmt, **options)
         # a triple format for the whole dataset: merge every graph
         merged = ox.Store()
-        merged.extend(ox.Quad(q.subject, q.predicate, q.object) for q in self.store)
+        merged.extend(ox.Quad(q.subject, q.predicate, q.object) for q in self._store)
         return merged.dump(format=fmt, from_graph=ox.DefaultGraph(), **options)
 
     dump = serialize_bytes
@@ -243,7 +249,7 @@ class GraphStore:
               obj: Term | None = None, graph: str | ox.NamedNode | None = None
               ) -> Iterator[ox.Quad]:
         """The quads matching a pattern (None matches anything), in any graph."""
-        return self.store.quads_for_pattern(
+        return self._store.quads_for_pattern(
             subject, predicate, obj, _named(graph) if graph is not None else None)
 
     def has(self, subject: Term | None = None, predicate: Term | None = None,
@@ -251,14 +257,15 @@ class GraphStore:
         return next(iter(self.quads(subject, predicate, obj)), None) is not None
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
-        self.store.extend(quads)
+        self._store.extend(quads)
 
 
 def bind_values(sparql: str, bindings: Mapping[str, object]) -> str:
     """Bind variables by a VALUES block at the top of the WHERE clause.
 
     The values are serialized as RDF terms by pyoxigraph (escaped), never pasted
-    as text, so a parameter cannot change the query's structure. A VALUES block
+    as text, so a parameter cannot change the query's structure. A single variable
+    bound to a list gets one row per item. A VALUES block
     joins with the whole WHERE group, so it also constrains aggregates, which
     SEP-0007 substitution (projected variables only) does not allow.
     """
@@ -269,8 +276,13 @@ def bind_values(sparql: str, bindings: Mapping[str, object]) -> str:
     if position is None:
         raise CryontoError("cannot bind parameters: the query has no WHERE clause")
     names = " ".join(f"?{name}" for name in bindings)
-    terms = " ".join(str(to_term(value)) for value in bindings.values())
-    block = f" VALUES ({names}) {{ ({terms}) }} "
+    values = list(bindings.values())
+    if len(values) == 1 and isinstance(values[0], list | tuple):  # one variable, many rows
+        rows = " ".join(f"({to_term(value)})" for value in values[0])
+        block = f" VALUES ({names}) {{ {rows} }} "
+    else:
+        terms = " ".join(str(to_term(value)) for value in values)
+        block = f" VALUES ({names}) {{ ({terms}) }} "
     return sparql[: position + 1] + block + sparql[position + 1 :]
 
 

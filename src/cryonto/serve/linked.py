@@ -11,11 +11,9 @@ the body of 10^4 coded segments.
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources as importlib_resources
-
 import pyoxigraph as ox
 
+from cryonto import resources
 from cryonto.rdf import GraphStore
 from cryonto.serve import negotiation
 from cryonto.vocab import BASE, DCTERMS, RDF, RDFS, SKOS
@@ -40,11 +38,9 @@ _FORMAT_IRIS = {
 }
 
 
-@cache
 def sparql_text(name: str) -> str:
-    """A query shipped with the endpoint (``serve/sparql/<name>.rq``)."""
-    return (importlib_resources.files("cryonto.serve") / "sparql" / f"{name}.rq").read_text(
-        encoding="utf-8")
+    """A query the endpoint runs itself (``queries/serve/<name>.rq``)."""
+    return resources.sparql(f"serve/{name}")
 
 
 def local_path(iri: str) -> str | None:
@@ -78,9 +74,9 @@ def _is_iri(text: str) -> bool:
 
 def exists(store: GraphStore, iri: str) -> bool:
     node = ox.NamedNode(iri)
-    for _ in store.store.quads_for_pattern(node, None, None, None):
+    for _ in store.quads(node):
         return True
-    for _ in store.store.quads_for_pattern(None, None, node, None):
+    for _ in store.quads(None, None, node):
         return True
     return False
 
@@ -95,7 +91,7 @@ def describe(store: GraphStore, iri: str) -> list[ox.Triple]:
         if subject in seen:
             continue
         seen.add(subject)
-        for quad in store.store.quads_for_pattern(subject, None, None, None):
+        for quad in store.quads(subject):
             triples.setdefault(ox.Triple(quad.subject, quad.predicate, quad.object), None)
             if isinstance(quad.object, ox.BlankNode):
                 queue.append(quad.object)
@@ -103,7 +99,7 @@ def describe(store: GraphStore, iri: str) -> list[ox.Triple]:
     linked.discard(ox.NamedNode(iri))
     for other in sorted(linked, key=lambda n: n.value):
         for predicate in LABEL_PREDICATES:
-            for quad in store.store.quads_for_pattern(other, predicate, None, None):
+            for quad in store.quads(other, predicate):
                 triples.setdefault(ox.Triple(quad.subject, quad.predicate, quad.object), None)
     return list(triples)
 

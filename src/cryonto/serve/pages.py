@@ -93,9 +93,7 @@ class Pages:
         with self._lock:
             if self._system is None:
                 ontology = GraphStore()
-                ontology.store.extend(
-                    self.store.store.quads_for_pattern(None, None, None,
-                                                       ox.NamedNode(str(ONTOLOGY_GRAPH))))
+                ontology.add(self.store.quads(graph=ONTOLOGY_GRAPH))
                 self._system = build_category_system(ontology)
             return self._system
 
@@ -113,7 +111,7 @@ class Pages:
         for predicate in ("http://www.w3.org/2004/02/skos/core#prefLabel",
                           "http://www.w3.org/2000/01/rdf-schema#label",
                           "http://purl.org/dc/terms/title"):
-            for quad in self.store.store.quads_for_pattern(node, ox.NamedNode(predicate), None):
+            for quad in self.store.quads(node, ox.NamedNode(predicate)):
                 if isinstance(quad.object, ox.Literal):
                     found.setdefault(quad.object.language or "", quad.object.value)
             if found:

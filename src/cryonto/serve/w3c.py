@@ -24,5 +24,5 @@ def add_w3c_test_graphs(store: GraphStore) -> list[str]:
     """Add data1–data3 as named graphs (content of the suite's data1.nt–data3.nt)."""
     for iri in W3C_GRAPHS:
         node = ox.NamedNode(iri)
-        store.store.add(ox.Quad(node, _RDF_TYPE, _FOAF_DOCUMENT, node))
+        store.add([ox.Quad(node, _RDF_TYPE, _FOAF_DOCUMENT, node)])
     return list(W3C_GRAPHS)

@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pyoxigraph as ox
 import rdflib
 
-from cryonto.rdf import to_term
+from cryonto import resources
+from cryonto.rdf import GraphStore, NamedNode, to_term
 from cryonto.shacl.compile import CompiledConstraint, top_level_shapes
 from cryonto.shacl.paths import simplify_path, sparql_path
 from cryonto.shacl.report import Result
-from cryonto.shacl.terms import RDF_NS, RDFS_NS, SH, SH_NS, Term, Unsupported, node_id, plain
+from cryonto.shacl.terms import RDF_NS, SH, SH_NS, Term, Unsupported, node_id, plain
 
 
-def store_subclasses(store: ox.Store):
+def store_subclasses(store: GraphStore) -> Callable[[str], list[str]]:
     """A resolver of proper subclasses (rdfs:subClassOf+) in a store, for `compile_shapes`."""
     cache: dict[str, list[str]] = {}
+    query = resources.sparql("shacl/subclasses")
 
     def resolve(cls: str) -> list[str]:
         if cls not in cache:
-            query = (f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS_NS.subClassOf}>+ <{cls}> "
-                     f"FILTER (?c != <{cls}>) }}")
-            found = [row["c"] for row in store.query(query, use_default_graph_as_union=True)]
-            if any(not isinstance(c, ox.NamedNode) for c in found):
+            found = [row[0] for row in store.select(query, {"class": NamedNode(cls)})]
+            if any(not isinstance(c, NamedNode) for c in found):
                 raise Unsupported("blank-node subclass")
             cache[cls] = sorted(c.value for c in found)
         return cache[cls]
@@ -43,11 +43,12 @@ def _format_message(template: str, bindings: dict[str, Term]) -> str:
     return _TEMPLATE.sub(repl, template)
 
 
-def run_compiled(store: ox.Store, compiled: Sequence[CompiledConstraint]) -> list[Result]:
+def run_compiled(store: GraphStore, compiled: Sequence[CompiledConstraint]) -> list[Result]:
     results: list[Result] = []
     for c in compiled:
-        solutions = store.query(c.sparql, use_default_graph_as_union=True)
-        names = [v.value for v in solutions.variables]
+        answer = store.select(c.sparql)
+        names = answer.variables
+        solutions = answer.records()
         shape_id = node_id(c.shape)
         if c.component != SH + "SPARQLConstraintComponent":
             message = c.messages[0] if c.messages else _generic_message(c)
@@ -100,7 +101,7 @@ def _fallback_shapes_graph(g: rdflib.Graph, keep: Sequence[rdflib.term.Node]) ->
     return copy
 
 
-def run_pyshacl(data: rdflib.Graph | ox.Store, shapes: rdflib.Graph) -> list[Result]:
+def run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph) -> list[Result]:
     """Plain pySHACL on `data`; its report graph read back as Results."""
     import pyshacl
 

@@ -2,55 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import pyoxigraph as ox
-
+from cryonto import resources
+from cryonto.rdf import GraphStore, NamedNode
 from cryonto.shacl.report import Location
 from cryonto.shacl.terms import Term, plain, short
 
-_PREFIXES = """PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX cry: <https://w3id.org/cryonto/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-"""
-
-
 #: focus node -> its segment: the segment itself, its target, or one of the target's selectors
-#: (three plain joins: pyoxigraph evaluates a UNION of them, or a path, over every segment)
-_SEGMENT_OF = (
-    _PREFIXES + "SELECT ?node ?segment WHERE { VALUES ?node { %s } ?node a oa:Annotation "
-    "BIND (?node AS ?segment) }",
-    _PREFIXES + "SELECT ?node ?segment WHERE { VALUES ?node { %s } ?segment oa:hasTarget ?node }",
-    _PREFIXES + "SELECT ?node ?segment WHERE { VALUES ?node { %s } "
-    "?target oa:hasSelector ?node . ?segment oa:hasTarget ?target }",
-)
-
-
-_SEGMENT_DETAILS = _PREFIXES + """
-SELECT ?segment (SAMPLE(?id) AS ?sid) (SAMPLE(?file) AS ?sfile)
-       (SAMPLE(?locator) AS ?sloc) (SAMPLE(?g) AS ?graph) WHERE {
-  VALUES ?segment { %s }
-  OPTIONAL { ?segment dcterms:identifier ?id }
-  OPTIONAL { ?segment cry:sourceFile ?file }
-  OPTIONAL { ?segment cry:sourceLocator ?locator }
-  OPTIONAL { GRAPH ?g { ?segment a oa:Annotation } }
-} GROUP BY ?segment
-"""
-
-
-_DESCRIBE = """
-PREFIX cry: <https://w3id.org/cryonto/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?node (SAMPLE(?t) AS ?type) (SAMPLE(?l) AS ?label) (SAMPLE(?g) AS ?graph) WHERE {
-  VALUES ?node { %s }
-  OPTIONAL { ?node a ?t FILTER (?t IN (cry:Transcript, cry:Study, skos:Concept)) }
-  OPTIONAL { ?node skos:prefLabel|dcterms:title|rdfs:label ?l }
-  OPTIONAL { GRAPH ?g { ?node ?p ?o } FILTER (?g != <https://w3id.org/cryonto/graph/ontology>) }
-} GROUP BY ?node
-"""
+_SEGMENT_OF = ("shacl/segment-is-node", "shacl/segment-of-target", "shacl/segment-of-selector")
+#: rows per query (VALUES blocks of this many nodes)
+_CHUNK = 2000
 
 
 _KINDS = {"https://w3id.org/cryonto/Transcript": "transcript",
@@ -58,25 +21,24 @@ _KINDS = {"https://w3id.org/cryonto/Transcript": "transcript",
           "http://www.w3.org/2004/02/skos/core#Concept": "code"}
 
 
-def locate(store: ox.Store, focus_nodes: Iterable[Term]) -> dict[str, Location]:
+def locate(store: GraphStore, focus_nodes: Iterable[Term]) -> dict[str, Location]:
     # blank nodes cannot be named in VALUES: their results are grouped under themselves
-    nodes = [n for n in {str(n): n for n in focus_nodes}.values() if isinstance(n, ox.NamedNode)]
+    nodes = [n for n in {str(n): n for n in focus_nodes}.values() if isinstance(n, NamedNode)]
     out: dict[str, Location] = {}
 
-    def query(template: str, chunk: list) -> ox.QuerySolutions:
-        return store.query(template % " ".join(str(n) for n in chunk),
-                           use_default_graph_as_union=True)
+    def query(name: str, variable: str, chunk: list) -> Iterator[dict[str, Term | None]]:
+        return store.select(resources.sparql(name), {variable: chunk}).records()
 
-    for i in range(0, len(nodes), 2000):
-        chunk = nodes[i:i + 2000]
-        segment_of: dict[str, ox.NamedNode] = {}
-        for template in _SEGMENT_OF:
-            for row in query(template, chunk):
+    for i in range(0, len(nodes), _CHUNK):
+        chunk = nodes[i:i + _CHUNK]
+        segment_of: dict[str, Term] = {}
+        for name in _SEGMENT_OF:
+            for row in query(name, "node", chunk):
                 segment_of.setdefault(plain(row["node"]), row["segment"])
         segments = list({str(s): s for s in segment_of.values()}.values())
         details = {}
-        for j in range(0, len(segments), 2000):
-            for row in query(_SEGMENT_DETAILS, segments[j:j + 2000]):
+        for j in range(0, len(segments), _CHUNK):
+            for row in query("shacl/segment-details", "segment", segments[j:j + _CHUNK]):
                 details[plain(row["segment"])] = row
         for node, segment in segment_of.items():
             row = details[plain(segment)]
@@ -88,7 +50,7 @@ def locate(store: ox.Store, focus_nodes: Iterable[Term]) -> dict[str, Location]:
                 _graph_name(row["graph"]))
         rest = [n for n in chunk if plain(n) not in out]
         if rest:
-            for row in query(_DESCRIBE, rest):
+            for row in query("shacl/describe-nodes", "node", rest):
                 node = row["node"]
                 kind = _KINDS.get(row["type"].value, "resource") if row["type"] else "resource"
                 label = short(node)
@@ -100,7 +62,7 @@ def locate(store: ox.Store, focus_nodes: Iterable[Term]) -> dict[str, Location]:
 
 
 def _graph_name(term: Term | None) -> str | None:
-    if term is None or not isinstance(term, ox.NamedNode):
+    if term is None or not isinstance(term, NamedNode):
         return None
     value = term.value
     if value.startswith("file://"):
