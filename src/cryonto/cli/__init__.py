@@ -42,6 +42,7 @@ def _register() -> None:
         export_commands,
         import_commands,
         ontology_commands,
+        report_commands,
         serve_commands,
         sparql_commands,
         validate_commands,

@@ -59,7 +59,8 @@ class Figure:
     alt: str  # the text alternative
     headers: tuple[str, ...]
     rows: list[tuple]
-    svg: str = ""
+    svg: str = ""  # for inlining: no prolog, no fixed size, ids prefixed
+    file_svg: str = field(default="", repr=False)  # as matplotlib wrote it, at print size
     png: bytes = field(default=b"", repr=False)
 
 
@@ -77,7 +78,8 @@ def _finish(fig: MplFigure, figure: Figure, png: bool) -> Figure:
                         metadata={"Software": None})
             figure.png = raw.getvalue()
     plt.close(fig)
-    figure.svg = _accessible_svg(buffer.getvalue(), figure)
+    figure.file_svg = buffer.getvalue()
+    figure.svg = _accessible_svg(figure.file_svg, figure)
     return figure
 
 
