@@ -243,10 +243,11 @@ def category_figure(data: ReportData, png: bool = False,
     cmap = colormaps[CMAP]
     concepts = data.concepts()
     label = {c.iri: c.notation for c in concepts}
+    study = any(counts.values())  # the site draws the system without a study
     alt = (f"Tree of the {len(concepts)} categories (assumptions left, interventions right) "
            f"with {len(edges)} associative links drawn between them as curves, dashed by link "
-           f"type. Node shade and size show coded segments in this study (darkest = "
-           f"{peak}); uncoded categories are white.")
+           f"type." + (f" Node shade and size show coded segments in this study (darkest = "
+                       f"{peak}); uncoded categories are white." if study else ""))
     headers = ("category A", "link", "category B", "segments A", "segments B")
     rows = [(label[e.source], e.type, label[e.target], counts[e.source], counts[e.target])
             for e in edges]
@@ -279,8 +280,9 @@ def category_figure(data: ReportData, png: bool = False,
         for concept in concepts:
             x, y = positions[concept.iri]
             n = counts[concept.iri]
-            colour = cmap(norm(n)) if n else "white"
-            dot = ax.scatter([x], [y], s=30 + 170 * (n / peak), color=[colour],
+            colour = (cmap(norm(n)) if n else "white") if study else OKABE_ITO[1]
+            size = 30 + 170 * (n / peak) if study else 70
+            dot = ax.scatter([x], [y], s=size, color=[colour],
                              edgecolors="#333333", linewidths=0.7, zorder=3)
             dot.set_gid(f"cat-node-{concept.notation}")
             if urls and concept.iri in urls:
@@ -298,10 +300,11 @@ def category_figure(data: ReportData, png: bool = False,
         fig.subplots_adjust(bottom=0.13)
         fig.legend(handles=handles, title="Link type", loc="lower left",
                    bbox_to_anchor=(0.05, 0.0), ncol=min(4, len(handles)) or 1, frameon=False)
-        mappable = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
-        cax = fig.add_axes((0.68, 0.05, 0.25, 0.015))
-        cbar = fig.colorbar(mappable, cax=cax, orientation="horizontal")
-        cbar.set_label("coded segments (with sub-categories)")
+        if study:
+            mappable = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+            cax = fig.add_axes((0.68, 0.05, 0.25, 0.015))
+            cbar = fig.colorbar(mappable, cax=cax, orientation="horizontal")
+            cbar.set_label("coded segments (with sub-categories)")
         ax.set_xlim(-3.9, _GAP + 3.9)
         ax.axis("off")
         ax.set_title(figure.title, loc="left", fontsize=11)
