@@ -114,25 +114,25 @@ def _report_query(name: str) -> Path:
 
 
 def _int(value: object) -> int:
-    return int(value) if value not in (None, "") else 0  # type: ignore[arg-type]
+    return int(str(value)) if value not in (None, "") else 0
 
 
 def gather(paths: Sequence[Path | str], lang: str = "en", redact: bool = False,
            with_agreement: bool = True) -> ReportData:
     """Read DATA files (and redact them first if asked) into a `ReportData`."""
-    paths = [Path(p) for p in paths]
-    if not paths:
+    files = [Path(p) for p in paths]
+    if not files:
         raise CryontoError("no data files given")
-    for path in paths:
+    for path in files:
         if not path.is_file():
             raise CryontoError("no such file", str(path))
     if not redact:
-        return _gather(paths, lang, False, with_agreement)
+        return _gather(files, lang, False, with_agreement)
     from cryonto.exporting import export_turtle
 
     with tempfile.TemporaryDirectory(prefix="cryonto-report-") as tmp:
         redacted = Path(tmp) / "redacted.ttl"
-        export_turtle(paths, redacted, redact=True)
+        export_turtle(files, redacted, redact=True)
         return _gather([redacted], lang, True, with_agreement)
 
 
@@ -217,8 +217,8 @@ def _agreement(paths: list[Path], studies: list[StudyGlance],
     except CryontoError as error:
         return None, f"Agreement not computed: {error}"
     if redacted:
-        names = {name: f"coder {i}" for i, name in enumerate(result.get("coders", []), 1)}
-        result["coders"] = list(names.values())
+        coders = list(result.get("coders") or [])  # type: ignore[call-overload]
+        result["coders"] = [f"coder {i}" for i in range(1, len(coders) + 1)]
     return result, None
 
 

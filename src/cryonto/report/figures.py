@@ -18,6 +18,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import matplotlib
 
@@ -46,8 +47,8 @@ LINK_STYLES = {  # link type -> (colour, dash); dashes tell types apart without 
 }
 CMAP = "cividis"
 PUBLICATION_DPI = 300
-_RC = {"svg.fonttype": "none", "svg.hashsalt": "cryonto", "font.family": "DejaVu Sans",
-       "font.size": 8}
+_RC: dict[str, Any] = {"svg.fonttype": "none", "svg.hashsalt": "cryonto",
+                       "font.family": "DejaVu Sans", "font.size": 8}
 
 
 @dataclass
@@ -67,10 +68,15 @@ class Figure:
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def _style() -> Any:
+    """The figures' matplotlib settings, for one figure (global state stays untouched)."""
+    return plt.rc_context(_RC)  # type: ignore[arg-type]  # the stubs want literal keys
+
+
 def _finish(fig: MplFigure, figure: Figure, png: bool) -> Figure:
     """SVG text for inlining (ids prefixed, title and desc for assistive technology) and PNG."""
     buffer = io.StringIO()
-    with plt.rc_context(_RC):
+    with _style():
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
         if png:
             raw = io.BytesIO()
@@ -134,7 +140,7 @@ def frequency_figure(data: ReportData, png: bool = False) -> Figure:
            + ". Most coded sub-categories: "
            + "; ".join(f"{c.notation} {data.label(c)} ({n})" for n, c in ranked if n) + ".")
     figure = Figure("frequencies", "Coded segments per category", alt, headers, rows)
-    with plt.rc_context(_RC):
+    with _style():
         fig, ax = plt.subplots(figsize=(7.2, 0.22 * len(concepts) + 1.2))
         y = list(range(len(concepts)))
         if groups:
@@ -183,7 +189,7 @@ def cooccurrence_figure(data: ReportData, kind: str, png: bool = False) -> Figur
     rows = [(name[a], name[b], k) for a, b, k in sorted(pairs, key=lambda p: -p[2])]
     figure = Figure(f"cooccurrence-{kind}", f"Categories coded together in the same {unit}",
                     alt, headers, rows)
-    with plt.rc_context(_RC):
+    with _style():
         size = max(3.0, 0.22 * n + 1.6)
         fig, ax = plt.subplots(figsize=(size + 1.0, size))
         if n:
@@ -253,7 +259,7 @@ def category_figure(data: ReportData, png: bool = False,
             for e in edges]
     figure = Figure("category-system", "The category system with its associative links",
                     alt, headers, rows)
-    with plt.rc_context(_RC):
+    with _style():
         fig, ax = plt.subplots(figsize=(11, 9))
         for concept in concepts:  # the tree: elbows from parent to child
             x, y = positions[concept.iri]
@@ -280,9 +286,9 @@ def category_figure(data: ReportData, png: bool = False,
         for concept in concepts:
             x, y = positions[concept.iri]
             n = counts[concept.iri]
-            colour = (cmap(norm(n)) if n else "white") if study else OKABE_ITO[1]
+            fill: Any = (cmap(norm(n)) if n else "white") if study else OKABE_ITO[1]
             size = 30 + 170 * (n / peak) if study else 70
-            dot = ax.scatter([x], [y], s=size, color=[colour],
+            dot = ax.scatter([x], [y], s=size, color=[fill],
                              edgecolors="#333333", linewidths=0.7, zorder=3)
             dot.set_gid(f"cat-node-{concept.notation}")
             if urls and concept.iri in urls:

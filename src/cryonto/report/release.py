@@ -42,7 +42,7 @@ def ontology_store() -> GraphStore:
     if not list(store.store.quads_for_pattern(ontology, version_iri, None)):
         infos = list(store.store.quads_for_pattern(ontology, ox.NamedNode(_OWL + "versionInfo"),
                                                    None))
-        version = infos[0].object.value if infos else "0"
+        version = str(getattr(infos[0].object, "value", "0")) if infos else "0"
         store.store.add(ox.Quad(ontology, version_iri, ox.NamedNode(f"{_ONTOLOGY}/{version}"),
                                 _GRAPH))
     return store
@@ -53,7 +53,7 @@ def version_iri(store: GraphStore | None = None) -> str:
     store = store or ontology_store()
     quads = list(store.store.quads_for_pattern(ox.NamedNode(_ONTOLOGY),
                                                ox.NamedNode(_OWL + "versionIRI"), None))
-    return quads[0].object.value
+    return str(getattr(quads[0].object, "value", ""))
 
 
 def format_for(fmt: str | None, out: Path | str) -> str:
@@ -73,7 +73,7 @@ def serialize_triples(triples: list[ox.Triple], fmt: str) -> bytes:
     """Triples in one of the release formats, with the project's prefixes."""
     rdf_format = RELEASE_FORMATS[fmt][0]
     prefixes = None if rdf_format == ox.RdfFormat.N_TRIPLES else dict(PREFIXES)
-    return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+    return ox.serialize(triples, format=rdf_format, prefixes=prefixes) or b""
 
 
 def ontology_release(fmt: str, store: GraphStore | None = None) -> bytes:
