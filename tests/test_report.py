@@ -76,7 +76,8 @@ def test_report_opens_offline_clean_and_accessible(reports, browser, name):
         # nothing but the file itself: no style sheet, script, font or image fetched
         assert page.requests == [path.as_uri()]
         sizes = figure_sizes(page)
-        assert len(sizes) == 4
+        # the generated study has orientations: one more frequency figure, per orientation
+        assert len(sizes) == {"example": 4, "generated": 5}[name]
         assert all(w > 200 and h > 150 for w, h in sizes), sizes
         for figure in page.locator("figure.report-figure").all():
             assert figure.locator("figcaption").inner_text().strip()
@@ -127,6 +128,26 @@ def test_generated_report_content(reports):
     assert "@import" not in text and "url(http" not in text
     assert re.search(r'(src|href)="https?://', text) is None or all(
         tag.startswith("<a ") for tag in re.findall(r'<[a-z]+ [^>]*(?:src|href)="https?://', text))
+
+
+def test_two_studies_get_a_frequency_figure_per_study(reports, tmp_path):
+    work = reports["example"].parent
+    out = tmp_path / "both.html"
+    run("report", str(work / "example.ttl"), str(work / "generated.ttl"), "-o", str(out))
+    html = out.read_text(encoding="utf-8")
+    slugs = re.findall(r'data-figure="([^"]+)"', html)
+    assert slugs == ["frequencies", "frequencies-study", "frequencies-orientation",
+                     "cooccurrence-segments", "cooccurrence-documents", "category-system"]
+    figure = html.split('data-figure="frequencies-study"', 1)[1].split("</figure>", 1)[0]
+    assert "<th scope=\"col\">segments paper-quotes</th>" in figure
+    assert "segments Synthetic coded study" in figure
+    assert "Figure 6. The category system" in html
+    # per-study counts add up to the total of both studies (A: every assumption segment)
+    rows = re.findall(r"<tr><td>A</td><td>Assumptions</td><td class=\"n\">(\d+)</td>"
+                      r"<td class=\"n\">(\d+)</td></tr>", figure)
+    total = re.search(r"<tr><td>A</td><td>Assumptions</td><td class=\"n\">(\d+)</td>",
+                      html.split('data-figure="frequencies"', 1)[1])
+    assert rows and sum(map(int, rows[0])) == int(total.group(1))
 
 
 def test_redacted_report_has_no_text_and_no_names(tmp_path):

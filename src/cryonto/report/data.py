@@ -70,6 +70,7 @@ class ReportData:
     studies: list[StudyGlance]
     frequencies: dict[str, dict[str, int]]  # category IRI -> direct, segments, documents
     by_orientation: dict[str, dict[str, int]]  # orientation -> category IRI -> segments
+    by_study: dict[str, dict[str, int]]  # study title -> category IRI -> segments
     cooccurrence: dict[str, list[tuple[str, str, int]]]  # "segments"/"documents" -> pairs
     links: list[CategoryLinkEdge]
     agreement: dict | None
@@ -167,6 +168,13 @@ def _gather(paths: list[Path], lang: str, redacted: bool, with_agreement: bool) 
     frequencies = {str(r["category"]): {k: _int(r[k]) for k in ("direct", "segments",
                                                                   "documents")}
                    for r in rows("segments-per-category")}
+    titles = {s.iri: s.title for s in studies}
+    by_study: dict[str, dict[str, int]] = {s.title: {} for s in studies}
+    if len(studies) > 1:
+        for r in rows(_report_query("segments-per-study")):
+            title = titles.get(str(r["study"]))
+            if title is not None:
+                by_study[title][str(r["category"])] = _int(r["segments"])
     by_orientation: dict[str, dict[str, int]] = defaultdict(dict)
     for r in rows("categories-by-orientation"):
         by_orientation[local_name(str(r["orientation"]))][str(r["category"])] = _int(
@@ -199,7 +207,7 @@ def _gather(paths: list[Path], lang: str, redacted: bool, with_agreement: bool) 
         by_orientation, key=lambda o: (ORIENTATION_ORDER.index(o)
                                        if o in ORIENTATION_ORDER else 9, o))}
     return ReportData(system=system, lang=lang, redacted=redacted, studies=studies,
-                      frequencies=frequencies, by_orientation=ordered,
+                      frequencies=frequencies, by_orientation=ordered, by_study=by_study,
                       cooccurrence=cooccurrence, links=category_links(system),
                       agreement=agreement, agreement_note=note, quotes=dict(quotes),
                       literature=dict(literature), unmapped=unmapped)

@@ -120,36 +120,44 @@ def _name(data: ReportData, concept: Concept) -> str:
 # -- frequencies ------------------------------------------------------------------------------
 
 
-def frequency_figure(data: ReportData, png: bool = False) -> Figure:
-    """Segments per category down the hierarchy; one bar per orientation where given."""
+def frequency_figure(data: ReportData, by: str = "total", png: bool = False) -> Figure:
+    """Segments per category down the hierarchy: in all, per study or per orientation."""
     concepts = data.concepts()
-    groups = list(data.by_orientation) or []
+    groups: dict[str, dict[str, int]] = {"study": data.by_study,
+                                         "orientation": data.by_orientation}.get(by, {})
     total = [data.frequencies.get(c.iri, {}).get("segments", 0) for c in concepts]
-    headers = ("notation", "category", "segments (with sub-categories)", "coded directly",
-               "documents", *(f"segments {o}" for o in groups))
-    rows = [(c.notation, data.label(c), total[i],
-             data.frequencies.get(c.iri, {}).get("direct", 0),
-             data.frequencies.get(c.iri, {}).get("documents", 0),
-             *(data.by_orientation[o].get(c.iri, 0) for o in groups))
-            for i, c in enumerate(concepts)]
+    names = list(groups)
+    headers: tuple[str, ...] = ("notation", "category")
+    if groups:
+        headers += tuple(f"segments {name}" for name in names)
+        rows = [(c.notation, data.label(c), *(groups[g].get(c.iri, 0) for g in names))
+                for c in concepts]
+    else:
+        headers += ("segments (with sub-categories)", "coded directly", "documents")
+        rows = [(c.notation, data.label(c), total[i],
+                 data.frequencies.get(c.iri, {}).get("direct", 0),
+                 data.frequencies.get(c.iri, {}).get("documents", 0))
+                for i, c in enumerate(concepts)]
     ranked = sorted(((n, c) for n, c in zip(total, concepts, strict=True)
                      if c.notation and "." in c.notation), key=lambda t: -t[0])[:3]
     alt = (f"Horizontal bar chart of the {len(concepts)} categories in hierarchy order, "
            f"bar length = coded segments including sub-categories"
-           + (f", one bar per orientation ({', '.join(groups)})" if groups else "")
-           + ". Most coded sub-categories: "
+           + (f", one bar per {by} ({', '.join(names)})" if groups else "")
+           + ". Most coded sub-categories in all: "
            + "; ".join(f"{c.notation} {data.label(c)} ({n})" for n, c in ranked if n) + ".")
-    figure = Figure("frequencies", "Coded segments per category", alt, headers, rows)
+    title = "Coded segments per category" + (f", per {by}" if groups else "")
+    slug = "frequencies" + (f"-{by}" if groups else "")
+    figure = Figure(slug, title, alt, headers, rows)
     with _style():
         fig, ax = plt.subplots(figsize=(7.2, 0.22 * len(concepts) + 1.2))
         y = list(range(len(concepts)))
         if groups:
-            height = 0.8 / len(groups)
-            for k, orientation in enumerate(groups):
-                values = [data.by_orientation[orientation].get(c.iri, 0) for c in concepts]
+            height = 0.8 / len(names)
+            for k, name in enumerate(names):
+                values = [groups[name].get(c.iri, 0) for c in concepts]
                 ax.barh([v - 0.4 + height * (k + 0.5) for v in y], values, height=height,
-                        color=OKABE_ITO[k % len(OKABE_ITO)], label=orientation)
-            ax.legend(title="Orientation", loc="lower right", frameon=False)
+                        color=OKABE_ITO[k % len(OKABE_ITO)], label=_short(name, 30))
+            ax.legend(title=by.capitalize(), loc="lower right", frameon=False)
         else:
             ax.barh(y, total, height=0.7, color=colormaps[CMAP](0.25))
             for v, n in zip(y, total, strict=True):
@@ -319,7 +327,12 @@ def category_figure(data: ReportData, png: bool = False,
 
 def all_figures(data: ReportData, png: bool = False) -> list[Figure]:
     """Every figure of a report, in the order the report shows them."""
-    return [frequency_figure(data, png), cooccurrence_figure(data, "segments", png),
+    figures = [frequency_figure(data, "total", png)]
+    if len(data.by_study) > 1:
+        figures.append(frequency_figure(data, "study", png))
+    if data.by_orientation:
+        figures.append(frequency_figure(data, "orientation", png))
+    return [*figures, cooccurrence_figure(data, "segments", png),
             cooccurrence_figure(data, "documents", png), category_figure(data, png)]
 
 

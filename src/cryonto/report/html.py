@@ -60,6 +60,7 @@ def render_html(data: ReportData, figures: list[Figure]) -> str:
     svgs = {f.slug: Markup(f.svg) for f in figures}  # our own SVG: matplotlib's, ids rewritten
     return _environment().get_template("report.html").render(
         d=data, figures=by_slug, svgs=svgs, css=Markup(_css()), lang=data.lang,
+        numbers={f.slug: i for i, f in enumerate(figures, 1)},
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=cryonto_version, agreement_columns=AGREEMENT_COLUMNS,
         concepts={c.iri: c for c in data.concepts()})

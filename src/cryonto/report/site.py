@@ -117,7 +117,7 @@ def build_site(out: Path | str, lang: str = "en", base_url: str | None = None) -
 
     meta = _metadata(store)
     data = ReportData(system=system, lang=lang, redacted=True, studies=[], frequencies={},
-                      by_orientation={}, cooccurrence={}, links=category_links(system),
+                      by_orientation={}, by_study={}, cooccurrence={}, links=category_links(system),
                       agreement=None, agreement_note=None)
     figure = category_figure(data, urls={c.iri: f"{local_name(c.iri)}.html" for c in system})
     search = [{"n": c.notation, "l": c.label(lang), "o": c.label("de" if lang == "en" else "en"),
