@@ -73,7 +73,7 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             report = (work / "generated.html").as_uri()
             shoot(page, report, OUT / "report-top.png")
-            shoot(page, report, OUT / "report-frequencies.png", "#figure-frequencies")
+            shoot(page, report, OUT / "report-frequencies.png", "#figure-frequencies-orientation")
             shoot(page, report, OUT / "report-category-system.png", "#figure-category-system")
             shoot(page, report, OUT / "report-cooccurrence.png", "#figure-cooccurrence-segments")
             shoot(page, (work / "site" / "index.html").as_uri(), OUT / "site-index.png")

@@ -116,6 +116,22 @@ def test_category_figure_has_33_nodes_and_every_link(reports, browser):
         page.context.close()
 
 
+def test_report_prints_to_pdf(reports, browser):
+    page = open_page(browser, reports["generated"].as_uri())
+    try:
+        page.emulate_media(media="print")
+        assert page.locator("nav.toc").is_hidden()  # the print style sheet applies
+        # the side table is no longer cut to a scroll box
+        assert page.locator(".side-by-side .table-wrap").first.evaluate(
+            "e => getComputedStyle(e).overflow") == "visible"
+        pdf = page.pdf(format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF")
+        assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 4
+        assert page.problems == []
+    finally:
+        page.context.close()
+
+
 def test_generated_report_content(reports):
     text = reports["generated"].read_text(encoding="utf-8")
     assert "2000 segments" in text
