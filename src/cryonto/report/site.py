@@ -11,7 +11,6 @@ from the category system API and the library queries in ``queries/report/``.
 from __future__ import annotations
 
 import json
-import shutil
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -145,9 +144,8 @@ def build_site(out: Path | str, lang: str = "en", base_url: str | None = None) -
     static = out / "_static"
     static.mkdir(exist_ok=True)
     for name in ("style.css", "favicon.svg"):
-        source = importlib_resources.files("cryonto.serve") / "static" / name
-        with importlib_resources.as_file(source) as path:
-            shutil.copyfile(path, static / name)
+        write_bytes(static / name, (importlib_resources.files("cryonto.serve") / "static"
+                                    / name).read_bytes())
         files += 1
     return SiteResult(out, written, files)
 
