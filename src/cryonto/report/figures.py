@@ -29,6 +29,7 @@ from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
+from matplotlib.ticker import MaxNLocator
 
 from cryonto.ontology import CategorySystem, Concept
 from cryonto.report.data import CategoryLinkEdge, ReportData, category_links
@@ -206,6 +207,8 @@ def cooccurrence_figure(data: ReportData, kind: str, png: bool = False) -> Figur
             ax.set_yticks(range(n), labels, fontsize=6)
             cbar = fig.colorbar(image, ax=ax, shrink=0.8)
             cbar.set_label(f"{unit}s with both categories")
+            cbar.locator = MaxNLocator(integer=True)  # counts: no 0.2 of a segment
+            cbar.update_ticks()
             if n <= 16:
                 peak = max(max(r) for r in matrix) or 1
                 for i in range(n):

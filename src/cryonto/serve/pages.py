@@ -7,9 +7,10 @@ is), `root` and `static` (where the site's index and style sheet are) and
 
 Concept pages come from `cryonto.ontology` (the same `Concept` objects the
 CLI prints), built once from the store's ontology graph, so a page shows what
-the endpoint answers. Templates are Jinja2 with autoescaping on; the pages
-carry no inline script (the query page loads ``/_static/query.js``), so a
-strict Content-Security-Policy holds.
+the endpoint answers. Templates are Jinja2 with autoescaping on; the served
+pages carry no inline script (the query page loads ``/_static/query.js``), so a
+strict Content-Security-Policy holds (only the static site's index, never
+served by the endpoint, has its small inline search script).
 """
 
 from __future__ import annotations
