@@ -213,6 +213,7 @@ def test_figures_folder_and_markdown(tmp_path):
         assert f"figs/{slug}.svg" in out.read_text(encoding="utf-8")
     markdown = out.read_text(encoding="utf-8")
     assert markdown.startswith("# ") and "| study |" in markdown
+    assert "Protestweinen" in markdown and "Protest crying" not in markdown  # --lang de
 
 
 def test_errors_are_one_line_exit_2(tmp_path):
