@@ -19,7 +19,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if [ ! -x node_modules/.bin/comunica-sparql ]; then
-  echo "installing Comunica (npm ci)"
+if [ ! -x node_modules/.bin/comunica-sparql ] || [ ! -f node_modules/axe-core/axe.min.js ]; then
+  echo "installing Comunica and axe-core (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi

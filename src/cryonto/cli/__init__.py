@@ -67,6 +67,7 @@ def _register() -> None:
         import_commands,
         mapping_commands,
         ontology_commands,
+        report_commands,
         serve_commands,
         sparql_commands,
         validate_commands,

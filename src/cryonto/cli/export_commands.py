@@ -123,3 +123,17 @@ def turtle(data: tuple[Path, ...], output: Path, redact: bool, license_iri: str 
     refuse_overwrite(output, data)
     _report(export_turtle(data, output, redact=redact, license=license_iri, salt=salt,
                                 creator=creator))
+
+
+@export.command("ontology")
+@click.option("--format", "fmt", type=click.Choice(("ttl", "jsonld", "xml", "nt")), default=None,
+              help="Turtle, JSON-LD, RDF/XML or N-Triples; default from the -o suffix.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write.")
+def ontology(fmt: str | None, output: Path) -> None:
+    """The whole ontology (category system and literature) as a release file, with its
+    owl:versionIRI."""
+    from cryonto.report.release import export_ontology, version_iri
+
+    path, fmt, triples = export_ontology(output, fmt)
+    click.echo(f"wrote {path} ({fmt}, {triples} triples, {version_iri()})")

@@ -1,17 +1,23 @@
 """HTML pages: the query page, concept pages, and a plain page for any other resource.
 
+The same `Pages` renders the static documentation site (`cryonto docs`,
+`cryonto.report.site`): one set of templates, with `href` (where an IRI's page
+is), `root` and `static` (where the site's index and style sheet are) and
+`site=True` chosen by the caller.
+
 Concept pages come from `cryonto.ontology` (the same `Concept` objects the
 CLI prints), built once from the store's ontology graph, so a page shows what
-the endpoint answers. Templates are Jinja2 with autoescaping on; the pages
-carry no inline script (the query page loads ``/_static/query.js``), so a
-strict Content-Security-Policy holds.
+the endpoint answers. Templates are Jinja2 with autoescaping on; the served
+pages carry no inline script (the query page loads ``/_static/query.js``), so a
+strict Content-Security-Policy holds (only the static site's index, never
+served by the endpoint, has its small inline search script).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -72,18 +78,22 @@ class NamedQuery:
 class Pages:
     """Renders every HTML page of the endpoint."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, *, href: Callable[[str], str | None] | None = None,
+                 root: str = "/", static: str = "/_static/", site: bool = False,
+                 lang: str = "en") -> None:
         self.store = store
+        self.lang = lang
         self.env = Environment(
             loader=PackageLoader("cryonto.serve", "templates"),
             autoescape=True,  # every template is HTML; data text is never markup
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters["href"] = self.href
+        self.env.filters["href"] = href or self.href
         self.env.filters["curie"] = curie
-        self.env.globals["label_of"] = self.label_of
-        self.env.globals["BASE"] = BASE
+        self.env.globals["label_of"] = lambda iri, lang=None: self.label_of(iri, lang or
+                                                                            self.lang)
+        self.env.globals.update(BASE=BASE, root=root, static=static, site=site, lang=lang)
         self._system: CategorySystem | None = None
         self._lock = threading.Lock()
 
@@ -140,16 +150,25 @@ class Pages:
             title="Query", tree=system.tree() if len(system) else [],
             named=list(named), query=query or DEFAULT_QUERY, prefixes=PREFIXES)
 
-    def concept_page(self, concept: Concept) -> str:
+    def concept_page(self, concept: Concept, formats: list[tuple[str, str]] | None = None,
+                     extras: Mapping[str, object] | None = None) -> str:
+        """A category's page; `extras` (the site's) adds ``bases`` (link type and other IRI
+        -> basis label), ``notes`` (scope notes) and ``mappings`` (property, IRI)."""
         system = self.system()
         by_stance = [(STANCE_TITLES[s], concept.findings_by_stance(s)) for s in STANCES]
         links = sorted(concept.links, key=lambda link: (
             link.type, _notation_of(system, link.other), link.other))
         return self.env.get_template("concept.html").render(
-            title=f"{concept.notation or ''} {concept.label('en')}".strip(),
+            title=f"{concept.notation or ''} {concept.label(self.lang)}".strip(),
             c=concept, broader=[system.get(i) or i for i in concept.broader],
             narrower=system.children(concept), links=links, link_titles=LINK_TITLES,
-            findings=[(t, f) for t, f in by_stance if f], formats=_formats(concept.iri))
+            findings=[(t, f) for t, f in by_stance if f],
+            formats=formats if formats is not None else _formats(concept.iri),
+            **dict(extras or {}))
+
+    def render(self, template: str, **context: object) -> str:
+        """Any other template of the set (the site's index, properties, literature pages)."""
+        return self.env.get_template(template).render(**context)
 
     def scheme_page(self, iri: str) -> str:
         system = self.system()

@@ -1,0 +1,1 @@
+"""Reports with figures, and the ontology as a static site (issue 12)."""
