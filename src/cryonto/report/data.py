@@ -20,7 +20,7 @@ from cryonto import resources
 from cryonto.errors import CryontoError
 from cryonto.ontology import CategorySystem, Concept, load_category_system, local_name
 from cryonto.queries import run_query
-from cryonto.store import GraphStore
+from cryonto.rdf import GraphStore
 
 #: how many study passages the report quotes per category
 QUOTES_PER_CATEGORY = 2

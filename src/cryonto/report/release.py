@@ -17,7 +17,7 @@ from cryonto import resources
 from cryonto.atomic import write_bytes
 from cryonto.errors import CryontoError
 from cryonto.queries import run_query
-from cryonto.store import GraphStore
+from cryonto.rdf import GraphStore
 from cryonto.vocab import BASE, ONTOLOGY_GRAPH, PREFIXES
 
 #: ``--format`` name -> (pyoxigraph format, file suffix)
@@ -39,20 +39,18 @@ def ontology_store() -> GraphStore:
     store = GraphStore.with_ontology()
     ontology = ox.NamedNode(_ONTOLOGY)
     version_iri = ox.NamedNode(_OWL + "versionIRI")
-    if not list(store.store.quads_for_pattern(ontology, version_iri, None)):
-        infos = list(store.store.quads_for_pattern(ontology, ox.NamedNode(_OWL + "versionInfo"),
-                                                   None))
+    if not store.has(ontology, version_iri):
+        infos = list(store.quads(ontology, ox.NamedNode(_OWL + "versionInfo")))
         version = str(getattr(infos[0].object, "value", "0")) if infos else "0"
-        store.store.add(ox.Quad(ontology, version_iri, ox.NamedNode(f"{_ONTOLOGY}/{version}"),
-                                _GRAPH))
+        store.add([ox.Quad(ontology, version_iri, ox.NamedNode(f"{_ONTOLOGY}/{version}"),
+                           _GRAPH)])
     return store
 
 
 def version_iri(store: GraphStore | None = None) -> str:
     """The release's owl:versionIRI."""
     store = store or ontology_store()
-    quads = list(store.store.quads_for_pattern(ox.NamedNode(_ONTOLOGY),
-                                               ox.NamedNode(_OWL + "versionIRI"), None))
+    quads = list(store.quads(ox.NamedNode(_ONTOLOGY), ox.NamedNode(_OWL + "versionIRI")))
     return str(getattr(quads[0].object, "value", ""))
 
 
@@ -79,7 +77,7 @@ def serialize_triples(triples: list[ox.Triple], fmt: str) -> bytes:
 def ontology_release(fmt: str, store: GraphStore | None = None) -> bytes:
     """The whole ontology in `fmt` (ttl, jsonld, xml or nt)."""
     store = store or ontology_store()
-    triples = [q.triple for q in store.store.quads_for_pattern(None, None, None, _GRAPH)]
+    triples = [q.triple for q in store.quads(graph=_GRAPH)]
     return serialize_triples(triples, fmt)
 
 

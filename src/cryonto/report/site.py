@@ -194,8 +194,7 @@ def _metadata(store) -> dict[str, str]:
     subject = ox.NamedNode(BASE + "crying")
     meta: dict[str, str] = {}
     for key, predicate in _META.items():
-        values = [q.object for q in store.store.quads_for_pattern(subject,
-                                                                   ox.NamedNode(predicate), None)]
+        values = [q.object for q in store.quads(subject, ox.NamedNode(predicate))]
         english = [v for v in values if getattr(v, "language", None) in (None, "en")]
         if english or values:
             meta[key] = (english or values)[0].value
