@@ -7,10 +7,11 @@ import json
 import sys
 
 import click
-import pyoxigraph as ox
 
 from cryonto.cli import main
 from cryonto.errors import CryontoError
+from cryonto.rdf import RdfFormat
+from cryonto.rdf.serialize import serialize_triples
 from cryonto.vocab import PREFIXES, compact
 
 QUERY_FORMATS = ("table", "csv", "tsv", "json", "turtle", "ntriples")
@@ -50,12 +51,10 @@ def _render_select(result, fmt: str) -> str:
 
 def _render_graph(result, fmt: str) -> str:
     if fmt in ("table", "turtle"):
-        prefixes = {k: v for k, v in PREFIXES.items()}
-        return ox.serialize(result.triples, format=ox.RdfFormat.TURTLE,
-                            prefixes=prefixes).decode("utf-8").rstrip("\n")
+        return serialize_triples(result.triples, RdfFormat.TURTLE,
+                                 PREFIXES).decode("utf-8").rstrip("\n")
     if fmt == "ntriples":
-        return ox.serialize(result.triples, format=ox.RdfFormat.N_TRIPLES
-                            ).decode("utf-8").rstrip("\n")
+        return serialize_triples(result.triples, RdfFormat.N_TRIPLES).decode("utf-8").rstrip("\n")
     if fmt == "json":
         from cryonto.rdf import to_python
 

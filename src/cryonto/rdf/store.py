@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -54,6 +54,24 @@ def graph_iri_for(path: Path | str) -> ox.NamedNode:
 
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+@dataclass
+class Stream:
+    """A query's answer as it comes: `kind` is 'ask', 'select' or 'construct'.
+
+    `items` yields rows (one term or None per variable) or triples, once.
+    """
+
+    kind: str
+    boolean: bool | None = None
+    variables: list[str] = field(default_factory=list)
+    items: Iterator = field(default_factory=lambda: iter(()))
+    _raw: object = None
+
+    def boolean_document(self, fmt: ox.QueryResultsFormat) -> bytes:
+        """An ASK answer in a SPARQL results format (JSON, XML, CSV, TSV)."""
+        return self._raw.serialize(format=fmt)  # type: ignore[attr-defined, no-any-return]
 
 
 @dataclass
@@ -187,14 +205,32 @@ class GraphStore:
             raise CryontoError("not a CONSTRUCT or DESCRIBE query")
         return list(result)
 
-    def query(self, sparql: str, bindings: Mapping[str, object] | None = None,
-              *, union: bool = True, default_graph: Sequence[str] | None = None,
-              named_graphs: Sequence[str] | None = None, base_iri: str | None = None):
-        """Any query form; returns pyoxigraph's own result object.
+    def stream(self, sparql: str, bindings: Mapping[str, object] | None = None,
+               *, union: bool = True, default_graph: Sequence[str] | None = None,
+               named_graphs: Sequence[str] | None = None,
+               base_iri: str | None = None) -> Stream:
+        """Any query form, answered as it comes (rows or triples to iterate once).
 
-        `default_graph`/`named_graphs` set the SPARQL dataset (the protocol's
-        default-graph-uri / named-graph-uri); given, they replace the union.
+        For callers that must not hold a whole answer (the endpoint cuts answers
+        at a row and byte limit). `default_graph`/`named_graphs` set the SPARQL
+        dataset (the protocol's default-graph-uri / named-graph-uri); given, they
+        replace the union.
         """
+        result = self._query(sparql, bindings, union=union, default_graph=default_graph,
+                             named_graphs=named_graphs, base_iri=base_iri)
+        if isinstance(result, ox.QueryBoolean):
+            return Stream("ask", boolean=bool(result), _raw=result)
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = (tuple(solution[v] for v in variables) for solution in result)
+            return Stream("select", variables=variables, items=rows)
+        return Stream("construct", items=iter(result))
+
+    def _query(self, sparql: str, bindings: Mapping[str, object] | None = None,
+               *, union: bool = True, default_graph: Sequence[str] | None = None,
+               named_graphs: Sequence[str] | None = None, base_iri: str | None = None
+               ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """The engine's own answer object (kept inside the wall: see `stream`)."""
         dataset: dict = {}
         if default_graph is not None or named_graphs is not None:
             dataset["default_graph"] = [_named(g) for g in default_graph or ()]
@@ -203,6 +239,9 @@ class GraphStore:
         if base_iri:
             dataset["base_iri"] = base_iri
         return self._run(sparql, bindings, union, **dataset)
+
+    # TODO(issue 8): queries.py still reads the engine's answer; it moves to `stream`
+    query = _query
 
     def _run(self, sparql: str, bindings: Mapping[str, object] | None, union: bool,
              **dataset):

@@ -11,23 +11,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from cryonto import resources
 from cryonto.atomic import write_bytes
 from cryonto.errors import CryontoError
 from cryonto.queries import run_query
-from cryonto.rdf import GraphStore
+from cryonto.rdf import GraphStore, NamedNode, Quad, RdfFormat, Triple
+from cryonto.rdf.serialize import serialize_triples as _serialize
 from cryonto.vocab import BASE, ONTOLOGY_GRAPH, PREFIXES
 
 #: ``--format`` name -> (pyoxigraph format, file suffix)
-RELEASE_FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
-    "ttl": (ox.RdfFormat.TURTLE, ".ttl"),
-    "jsonld": (ox.RdfFormat.JSON_LD, ".jsonld"),
-    "xml": (ox.RdfFormat.RDF_XML, ".rdf"),
-    "nt": (ox.RdfFormat.N_TRIPLES, ".nt"),
+RELEASE_FORMATS: dict[str, tuple[RdfFormat, str]] = {
+    "ttl": (RdfFormat.TURTLE, ".ttl"),
+    "jsonld": (RdfFormat.JSON_LD, ".jsonld"),
+    "xml": (RdfFormat.RDF_XML, ".rdf"),
+    "nt": (RdfFormat.N_TRIPLES, ".nt"),
 }
-_GRAPH = ox.NamedNode(str(ONTOLOGY_GRAPH))
+_GRAPH = NamedNode(str(ONTOLOGY_GRAPH))
 _OWL = "http://www.w3.org/2002/07/owl#"
 _ONTOLOGY = BASE + "crying"
 _SUFFIXES = {".ttl": "ttl", ".jsonld": "jsonld", ".json": "jsonld", ".rdf": "xml",
@@ -37,12 +36,12 @@ _SUFFIXES = {".ttl": "ttl", ".jsonld": "jsonld", ".json": "jsonld", ".rdf": "xml
 def ontology_store() -> GraphStore:
     """The packaged ontology (both files) in its named graph of a fresh store."""
     store = GraphStore.with_ontology()
-    ontology = ox.NamedNode(_ONTOLOGY)
-    version_iri = ox.NamedNode(_OWL + "versionIRI")
+    ontology = NamedNode(_ONTOLOGY)
+    version_iri = NamedNode(_OWL + "versionIRI")
     if not store.has(ontology, version_iri):
-        infos = list(store.quads(ontology, ox.NamedNode(_OWL + "versionInfo")))
+        infos = list(store.quads(ontology, NamedNode(_OWL + "versionInfo")))
         version = str(getattr(infos[0].object, "value", "0")) if infos else "0"
-        store.add([ox.Quad(ontology, version_iri, ox.NamedNode(f"{_ONTOLOGY}/{version}"),
+        store.add([Quad(ontology, version_iri, NamedNode(f"{_ONTOLOGY}/{version}"),
                            _GRAPH)])
     return store
 
@@ -50,7 +49,7 @@ def ontology_store() -> GraphStore:
 def version_iri(store: GraphStore | None = None) -> str:
     """The release's owl:versionIRI."""
     store = store or ontology_store()
-    quads = list(store.quads(ox.NamedNode(_ONTOLOGY), ox.NamedNode(_OWL + "versionIRI")))
+    quads = list(store.quads(NamedNode(_ONTOLOGY), NamedNode(_OWL + "versionIRI")))
     return str(getattr(quads[0].object, "value", ""))
 
 
@@ -67,11 +66,11 @@ def format_for(fmt: str | None, out: Path | str) -> str:
     return fmt
 
 
-def serialize_triples(triples: list[ox.Triple], fmt: str) -> bytes:
+def serialize_triples(triples: list[Triple], fmt: str) -> bytes:
     """Triples in one of the release formats, with the project's prefixes."""
     rdf_format = RELEASE_FORMATS[fmt][0]
-    prefixes = None if rdf_format == ox.RdfFormat.N_TRIPLES else dict(PREFIXES)
-    return ox.serialize(triples, format=rdf_format, prefixes=prefixes) or b""
+    prefixes = None if rdf_format == RdfFormat.N_TRIPLES else dict(PREFIXES)
+    return _serialize(triples, rdf_format, prefixes)
 
 
 def ontology_release(fmt: str, store: GraphStore | None = None) -> bytes:

@@ -189,12 +189,12 @@ def _notes(store) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tupl
 
 
 def _metadata(store) -> dict[str, str]:
-    import pyoxigraph as ox
+    from cryonto.rdf import NamedNode
 
-    subject = ox.NamedNode(BASE + "crying")
+    subject = NamedNode(BASE + "crying")
     meta: dict[str, str] = {}
     for key, predicate in _META.items():
-        values = [q.object for q in store.quads(subject, ox.NamedNode(predicate))]
+        values = [q.object for q in store.quads(subject, NamedNode(predicate))]
         english = [v for v in values if getattr(v, "language", None) in (None, "en")]
         if english or values:
             meta[key] = (english or values)[0].value

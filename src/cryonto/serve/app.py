@@ -27,7 +27,6 @@ import threading
 import weakref
 from collections.abc import Collection
 
-import pyoxigraph as ox
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -39,6 +38,7 @@ from starlette.staticfiles import StaticFiles
 
 from cryonto.ontology import CATEGORY_SCHEME
 from cryonto.rdf import GraphStore, guard
+from cryonto.rdf.serialize import serialize_triples
 from cryonto.sandbox import Zygote
 from cryonto.serve import linked, negotiation, protocol
 from cryonto.serve.http_guard import LOOPBACK_HOSTS, OriginGuard, QuietErrors, host_middleware
@@ -46,6 +46,7 @@ from cryonto.serve.negotiation import HTML, Format
 from cryonto.serve.pages import Pages, named_queries
 from cryonto.serve.protocol import ProtocolError
 from cryonto.serve.runner import QueryRunner
+from cryonto.vocab import PREFIXES
 
 #: headers of every answer the endpoint writes itself
 SECURITY_HEADERS = {
@@ -144,9 +145,8 @@ class Endpoint:
             self._sizes = await run_in_threadpool(linked.graph_sizes, self.store)
         triples = linked.service_description(_endpoint_url(request), self._sizes,
                                              len(self.store))
-        body = ox.serialize(triples, format=fmt.rdf,
-                            prefixes=linked.SD_PREFIXES if fmt.rdf in (
-                                ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None)
+        assert fmt.rdf is not None
+        body = serialize_triples(triples, fmt.rdf, linked.SD_PREFIXES)
         return Response(body, media_type=fmt.content_type,
                         headers={**SECURITY_HEADERS, "Vary": "Accept"})
 
@@ -186,7 +186,8 @@ class Endpoint:
             return Response(html, media_type=HTML.content_type,
                             headers={**HTML_HEADERS, **headers})
         triples = await run_in_threadpool(linked.describe, self.store, iri)
-        body = ox.serialize(triples, format=fmt.rdf, prefixes=protocol._prefixes(fmt))
+        assert fmt.rdf is not None
+        body = serialize_triples(triples, fmt.rdf, PREFIXES)
         return Response(body, media_type=fmt.content_type, headers={**SECURITY_HEADERS, **headers})
 
     def _find(self, candidates: list[str]) -> str | None:

@@ -11,14 +11,12 @@ the body of 10^4 coded segments.
 
 from __future__ import annotations
 
-import pyoxigraph as ox
-
 from cryonto import resources
-from cryonto.rdf import GraphStore
+from cryonto.rdf import BlankNode, GraphStore, Literal, NamedNode, Triple
 from cryonto.serve import negotiation
 from cryonto.vocab import BASE, DCTERMS, RDF, RDFS, SKOS
 
-LABEL_PREDICATES = tuple(ox.NamedNode(str(p)) for p in (
+LABEL_PREDICATES = tuple(NamedNode(str(p)) for p in (
     RDFS.label, SKOS.prefLabel, SKOS.notation, DCTERMS.title))
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -66,14 +64,14 @@ def resource_iris(path: str, raw_path: str) -> list[str]:
 
 def _is_iri(text: str) -> bool:
     try:
-        ox.NamedNode(text)
+        NamedNode(text)
     except ValueError:
         return False
     return True
 
 
 def exists(store: GraphStore, iri: str) -> bool:
-    node = ox.NamedNode(iri)
+    node = NamedNode(iri)
     for _ in store.quads(node):
         return True
     for _ in store.quads(None, None, node):
@@ -81,26 +79,26 @@ def exists(store: GraphStore, iri: str) -> bool:
     return False
 
 
-def describe(store: GraphStore, iri: str) -> list[ox.Triple]:
+def describe(store: GraphStore, iri: str) -> list[Triple]:
     """The CBD of `iri` over all graphs, plus labels of the resources it links to."""
-    triples: dict[ox.Triple, None] = {}
+    triples: dict[Triple, None] = {}
     seen: set = set()
-    queue: list = [ox.NamedNode(iri)]
+    queue: list = [NamedNode(iri)]
     while queue:
         subject = queue.pop()
         if subject in seen:
             continue
         seen.add(subject)
         for quad in store.quads(subject):
-            triples.setdefault(ox.Triple(quad.subject, quad.predicate, quad.object), None)
-            if isinstance(quad.object, ox.BlankNode):
+            triples.setdefault(Triple(quad.subject, quad.predicate, quad.object), None)
+            if isinstance(quad.object, BlankNode):
                 queue.append(quad.object)
-    linked = {t.object for t in triples if isinstance(t.object, ox.NamedNode)}
-    linked.discard(ox.NamedNode(iri))
+    linked = {t.object for t in triples if isinstance(t.object, NamedNode)}
+    linked.discard(NamedNode(iri))
     for other in sorted(linked, key=lambda n: n.value):
         for predicate in LABEL_PREDICATES:
             for quad in store.quads(other, predicate):
-                triples.setdefault(ox.Triple(quad.subject, quad.predicate, quad.object), None)
+                triples.setdefault(Triple(quad.subject, quad.predicate, quad.object), None)
     return list(triples)
 
 
@@ -111,52 +109,52 @@ def graph_sizes(store: GraphStore) -> list[tuple[str, int]]:
 
 
 def service_description(endpoint: str, sizes: list[tuple[str, int]],
-                        total: int) -> list[ox.Triple]:
+                        total: int) -> list[Triple]:
     """SPARQL 1.1 Service Description of the endpoint at `endpoint`."""
-    sd = lambda local: ox.NamedNode(SD + local)  # noqa: E731
-    rdf_type = ox.NamedNode(str(RDF.type))
-    service = ox.NamedNode(endpoint)
+    sd = lambda local: NamedNode(SD + local)  # noqa: E731
+    rdf_type = NamedNode(str(RDF.type))
+    service = NamedNode(endpoint)
     out = [
-        ox.Triple(service, rdf_type, sd("Service")),
-        ox.Triple(service, sd("endpoint"), service),
-        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
-        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
-        ox.Triple(service, sd("defaultEntailmentRegime"),
-                  ox.NamedNode("http://www.w3.org/ns/entailment/Simple")),
-        ox.Triple(service, ox.NamedNode(str(DCTERMS.title)),
-                  ox.Literal("cryonto SPARQL endpoint (read-only)", language="en")),
-        ox.Triple(service, ox.NamedNode(str(DCTERMS.description)), ox.Literal(
+        Triple(service, rdf_type, sd("Service")),
+        Triple(service, sd("endpoint"), service),
+        Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        Triple(service, sd("defaultEntailmentRegime"),
+                  NamedNode("http://www.w3.org/ns/entailment/Simple")),
+        Triple(service, NamedNode(str(DCTERMS.title)),
+                  Literal("cryonto SPARQL endpoint (read-only)", language="en")),
+        Triple(service, NamedNode(str(DCTERMS.description)), Literal(
             "Read-only SPARQL 1.1 Protocol endpoint over the cryonto ontology (crying in "
             "psychotherapy category system) and the loaded coded data. Updates, SERVICE "
             "and FROM naming graphs that are not loaded are refused.", language="en")),
     ]
     for offer in (*negotiation.SELECT_FORMATS, *negotiation.GRAPH_FORMATS):
-        out.append(ox.Triple(service, sd("resultFormat"),
-                             ox.NamedNode(FORMATS + _FORMAT_IRIS[offer.key])))
-    dataset = ox.BlankNode()
-    default = ox.BlankNode()
+        out.append(Triple(service, sd("resultFormat"),
+                             NamedNode(FORMATS + _FORMAT_IRIS[offer.key])))
+    dataset = BlankNode()
+    default = BlankNode()
     out += [
-        ox.Triple(service, sd("defaultDataset"), dataset),
-        ox.Triple(dataset, rdf_type, sd("Dataset")),
-        ox.Triple(dataset, sd("defaultGraph"), default),
-        ox.Triple(default, rdf_type, sd("Graph")),
-        ox.Triple(default, ox.NamedNode(VOID + "triples"), _integer(total)),
+        Triple(service, sd("defaultDataset"), dataset),
+        Triple(dataset, rdf_type, sd("Dataset")),
+        Triple(dataset, sd("defaultGraph"), default),
+        Triple(default, rdf_type, sd("Graph")),
+        Triple(default, NamedNode(VOID + "triples"), _integer(total)),
     ]
     for name, size in sizes:
-        named, graph = ox.BlankNode(), ox.BlankNode()
+        named, graph = BlankNode(), BlankNode()
         out += [
-            ox.Triple(dataset, sd("namedGraph"), named),
-            ox.Triple(named, rdf_type, sd("NamedGraph")),
-            ox.Triple(named, sd("name"), ox.NamedNode(name)),
-            ox.Triple(named, sd("graph"), graph),
-            ox.Triple(graph, rdf_type, sd("Graph")),
-            ox.Triple(graph, ox.NamedNode(VOID + "triples"), _integer(size)),
+            Triple(dataset, sd("namedGraph"), named),
+            Triple(named, rdf_type, sd("NamedGraph")),
+            Triple(named, sd("name"), NamedNode(name)),
+            Triple(named, sd("graph"), graph),
+            Triple(graph, rdf_type, sd("Graph")),
+            Triple(graph, NamedNode(VOID + "triples"), _integer(size)),
         ]
     return out
 
 
-def _integer(n: int) -> ox.Literal:
-    return ox.Literal(str(n), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+def _integer(n: int) -> Literal:
+    return Literal(str(n), datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
 
 
 SD_PREFIXES = {"sd": SD, "void": VOID, "formats": FORMATS, "dcterms": str(DCTERMS)}

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import pyoxigraph as ox
+from cryonto.rdf import QueryResultsFormat, RdfFormat
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,8 @@ class Format:
     media_type: str  # sent as Content-Type
     aliases: tuple[str, ...] = ()  # other media types that ask for it
     names: tuple[str, ...] = ()  # other ?format= values
-    results: ox.QueryResultsFormat | None = None
-    rdf: ox.RdfFormat | None = None
+    results: QueryResultsFormat | None = None
+    rdf: RdfFormat | None = None
 
     @property
     def media_types(self) -> tuple[str, ...]:
@@ -45,20 +45,20 @@ class Format:
 
 
 JSON = Format("json", "application/sparql-results+json", ("application/json",),
-              ("srj",), results=ox.QueryResultsFormat.JSON)
+              ("srj",), results=QueryResultsFormat.JSON)
 XML = Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml"),
-             ("srx",), results=ox.QueryResultsFormat.XML)
-CSV = Format("csv", "text/csv", (), (), results=ox.QueryResultsFormat.CSV)
-TSV = Format("tsv", "text/tab-separated-values", (), (), results=ox.QueryResultsFormat.TSV)
+             ("srx",), results=QueryResultsFormat.XML)
+CSV = Format("csv", "text/csv", (), (), results=QueryResultsFormat.CSV)
+TSV = Format("tsv", "text/tab-separated-values", (), (), results=QueryResultsFormat.TSV)
 
 TURTLE = Format("ttl", "text/turtle", ("application/turtle", "application/x-turtle"),
-                ("turtle", "n3"), rdf=ox.RdfFormat.TURTLE)
+                ("turtle", "n3"), rdf=RdfFormat.TURTLE)
 NTRIPLES = Format("nt", "application/n-triples", (), ("ntriples", "n-triples"),
-                  rdf=ox.RdfFormat.N_TRIPLES)
+                  rdf=RdfFormat.N_TRIPLES)
 JSONLD = Format("jsonld", "application/ld+json", ("application/json",), ("json-ld", "json"),
-                rdf=ox.RdfFormat.JSON_LD)
+                rdf=RdfFormat.JSON_LD)
 RDFXML = Format("rdf", "application/rdf+xml", ("application/xml", "text/xml"),
-                ("rdfxml", "rdf+xml", "xml", "owl"), rdf=ox.RdfFormat.RDF_XML)
+                ("rdfxml", "rdf+xml", "xml", "owl"), rdf=RdfFormat.RDF_XML)
 
 HTML = Format("html", "text/html", ("application/xhtml+xml",), ("htm",))
 

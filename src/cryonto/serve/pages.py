@@ -20,7 +20,6 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader
 
 from cryonto.ontology import (
@@ -30,7 +29,7 @@ from cryonto.ontology import (
     build_category_system,
     curie,
 )
-from cryonto.rdf import GraphStore
+from cryonto.rdf import BlankNode, GraphStore, Literal, NamedNode, Triple
 from cryonto.serve.linked import local_path
 from cryonto.vocab import BASE, ONTOLOGY_GRAPH, PREFIXES
 
@@ -116,13 +115,13 @@ class Pages:
         if concept is not None:
             text = concept.label(lang)
             return f"{concept.notation} {text}" if concept.notation else text
-        node = ox.NamedNode(iri)
+        node = NamedNode(iri)
         found: dict[str, str] = {}
         for predicate in ("http://www.w3.org/2004/02/skos/core#prefLabel",
                           "http://www.w3.org/2000/01/rdf-schema#label",
                           "http://purl.org/dc/terms/title"):
-            for quad in self.store.quads(node, ox.NamedNode(predicate)):
-                if isinstance(quad.object, ox.Literal):
+            for quad in self.store.quads(node, NamedNode(predicate)):
+                if isinstance(quad.object, Literal):
                     found.setdefault(quad.object.language or "", quad.object.value)
             if found:
                 return found.get(lang) or found.get("en") or found.get("") or next(
@@ -175,15 +174,15 @@ class Pages:
         return self.env.get_template("scheme.html").render(
             title=self.label_of(iri), iri=iri, tree=system.tree(), formats=_formats(iri))
 
-    def resource_page(self, iri: str, triples: list[ox.Triple]) -> str:
-        node = ox.NamedNode(iri)
+    def resource_page(self, iri: str, triples: list[Triple]) -> str:
+        node = NamedNode(iri)
         rows: dict[str, list] = {}
         for t in triples:
             if t.subject == node:
                 rows.setdefault(t.predicate.value, []).append(t.object)
-        blank: dict[ox.BlankNode, list] = {}
+        blank: dict[BlankNode, list] = {}
         for t in triples:
-            if isinstance(t.subject, ox.BlankNode):
+            if isinstance(t.subject, BlankNode):
                 blank.setdefault(t.subject, []).append((t.predicate.value, t.object))
         properties = [(p, sorted(objects, key=_object_key)) for p, objects in
                       sorted(rows.items(), key=lambda item: (
@@ -191,9 +190,9 @@ class Pages:
                           curie(item[0])))]
         return self.env.get_template("resource.html").render(
             title=self.label_of(iri), iri=iri, properties=properties, blank=blank,
-            formats=_formats(iri), is_iri=lambda o: isinstance(o, ox.NamedNode),
-            is_blank=lambda o: isinstance(o, ox.BlankNode),
-            is_literal=lambda o: isinstance(o, ox.Literal))
+            formats=_formats(iri), is_iri=lambda o: isinstance(o, NamedNode),
+            is_blank=lambda o: isinstance(o, BlankNode),
+            is_literal=lambda o: isinstance(o, Literal))
 
     def error_page(self, status: int, message: str) -> str:
         return self.env.get_template("error.html").render(
@@ -208,7 +207,7 @@ def _notation_of(system: CategorySystem, iri: str) -> tuple:
 
 
 def _object_key(term: object) -> tuple:
-    if isinstance(term, ox.Literal):
+    if isinstance(term, Literal):
         return (1, term.language or "", term.value)
     return (0, "", getattr(term, "value", str(term)))
 

@@ -22,11 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-import pyoxigraph as ox
-
 from cryonto.errors import CryontoError, QueryRefused
-from cryonto.rdf import GraphStore
+from cryonto.rdf import GraphStore, NamedNode, Triple
 from cryonto.rdf.guard import check as guard_check
+from cryonto.rdf.serialize import serialize_triples
 from cryonto.serve import negotiation
 from cryonto.serve.negotiation import Format
 from cryonto.serve.results import WRITERS
@@ -179,7 +178,7 @@ _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
 def _is_iri(text: str) -> bool:
     """Whether pyoxigraph takes `text` as an IRI (control bytes, bad escapes: no)."""
     try:
-        ox.NamedNode(text)
+        NamedNode(text)
     except ValueError:
         return False
     return True
@@ -298,23 +297,20 @@ def _execute(store: GraphStore, request: QueryRequest, form: str, fmt: Format, *
         # pyoxigraph's union default graph would override FROM: only use it without one
         kwargs["union"] = not has_dataset_clause(request.query)
     try:
-        result = store.query(request.query, **kwargs)
-        if isinstance(result, ox.QueryBoolean):
+        result = store.stream(request.query, **kwargs)
+        if result.kind == "ask":
             assert fmt.results is not None
-            return Answer(result.serialize(format=fmt.results), fmt, form)
-        if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            rows, truncated = _take(
-                (tuple(solution[v] for v in variables) for solution in result),
-                max_results, deadline, max_bytes, _row_size)
+            return Answer(result.boolean_document(fmt.results), fmt, form)
+        if result.kind == "select":
+            variables = result.variables
+            rows, truncated = _take(result.items, max_results, deadline, max_bytes, _row_size)
             body, sent, cut = _fit(lambda part: WRITERS[fmt.key](variables, part), rows,
                                    max_bytes)
             return Answer(body, fmt, form, sent, truncated or cut)
-        triples, truncated = _take(iter(result), max_results, deadline, max_bytes, _row_size)
+        triples, truncated = _take(result.items, max_results, deadline, max_bytes, _row_size)
         rdf = fmt.rdf
         assert rdf is not None
-        body, sent, cut = _fit(lambda part: ox.serialize(part, format=rdf,
-                                                         prefixes=_prefixes(fmt)),
+        body, sent, cut = _fit(lambda part: serialize_triples(part, rdf, PREFIXES),
                                triples, max_bytes)
         return Answer(body, fmt, form, sent, truncated or cut)
     except CryontoError as error:  # the store's "SPARQL syntax error: …"
@@ -344,7 +340,7 @@ def _take(items, limit: int, deadline: float, max_bytes: int = 1 << 62,
 
 def _row_size(item: object) -> int:
     """A row's or triple's size as N-Triples terms (close to any format's, before escaping)."""
-    terms = (item.subject, item.predicate, item.object) if isinstance(item, ox.Triple) else item
+    terms = (item.subject, item.predicate, item.object) if isinstance(item, Triple) else item
     return 8 + sum(len(str(term)) for term in terms if term is not None)  # type: ignore[union-attr]
 
 
@@ -361,10 +357,6 @@ def _fit(write: Callable[[list], bytes], items: list, max_bytes: int) -> tuple[b
         if len(body) <= max_bytes or count == 0:
             return body, count, True
         count = count * 9 // 10
-
-
-def _prefixes(fmt: Format) -> dict[str, str] | None:
-    return dict(PREFIXES) if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
 
 
 def _first_line(error: BaseException) -> str:

@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-import pyoxigraph as ox
+from cryonto.rdf import BlankNode, Literal, NamedNode, Triple
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -35,11 +35,11 @@ def write_json(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
 
 
 def _json_term(term: object) -> dict:
-    if isinstance(term, ox.NamedNode):
+    if isinstance(term, NamedNode):
         return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
+    if isinstance(term, BlankNode):
         return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
+    if isinstance(term, Literal):
         out: dict = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
@@ -49,7 +49,7 @@ def _json_term(term: object) -> dict:
         elif term.datatype.value != _XSD_STRING:
             out["datatype"] = term.datatype.value
         return out
-    if isinstance(term, ox.Triple):
+    if isinstance(term, Triple):
         return {"type": "triple", "value": {
             "subject": _json_term(term.subject),
             "predicate": _json_term(term.predicate),
@@ -83,18 +83,18 @@ def _xml_text(text: str) -> str:
 
 
 def _xml_term(term: object) -> str:
-    if isinstance(term, ox.NamedNode):
+    if isinstance(term, NamedNode):
         return f"<uri>{_xml_text(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
+    if isinstance(term, BlankNode):
         return f"<bnode>{_xml_text(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
+    if isinstance(term, Literal):
         if term.language:
             return f"<literal xml:lang={quoteattr(term.language)}>{_xml_text(term.value)}</literal>"
         if term.datatype.value != _XSD_STRING:
             return (f"<literal datatype={quoteattr(term.datatype.value)}>"
                     f"{_xml_text(term.value)}</literal>")
         return f"<literal>{_xml_text(term.value)}</literal>"
-    if isinstance(term, ox.Triple):
+    if isinstance(term, Triple):
         return (f"<triple><subject>{_xml_term(term.subject)}</subject>"
                 f"<predicate>{_xml_term(term.predicate)}</predicate>"
                 f"<object>{_xml_term(term.object)}</object></triple>")
@@ -114,9 +114,9 @@ def write_csv(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
 def _csv_value(term: object) -> str:
     if term is None:
         return ""
-    if isinstance(term, ox.NamedNode | ox.Literal):
+    if isinstance(term, NamedNode | Literal):
         return term.value
-    if isinstance(term, ox.BlankNode):
+    if isinstance(term, BlankNode):
         return f"_:{term.value}"
     return str(term)
 

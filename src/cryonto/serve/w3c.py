@@ -9,20 +9,18 @@ the endpoint can be run against the suite without fetching anything.
 
 from __future__ import annotations
 
-import pyoxigraph as ox
-
-from cryonto.rdf import GraphStore
+from cryonto.rdf import GraphStore, NamedNode, Quad
 
 W3C_DATA = "http://kasei.us/2009/09/sparql/data/"
 W3C_GRAPHS = tuple(f"{W3C_DATA}data{n}.rdf" for n in (1, 2, 3))
 
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_FOAF_DOCUMENT = ox.NamedNode("http://xmlns.com/foaf/0.1/Document")
+_RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_FOAF_DOCUMENT = NamedNode("http://xmlns.com/foaf/0.1/Document")
 
 
 def add_w3c_test_graphs(store: GraphStore) -> list[str]:
     """Add data1–data3 as named graphs (content of the suite's data1.nt–data3.nt)."""
     for iri in W3C_GRAPHS:
-        node = ox.NamedNode(iri)
-        store.add([ox.Quad(node, _RDF_TYPE, _FOAF_DOCUMENT, node)])
+        node = NamedNode(iri)
+        store.add([Quad(node, _RDF_TYPE, _FOAF_DOCUMENT, node)])
     return list(W3C_GRAPHS)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-import pyoxigraph as ox
 import rdflib
 
 from cryonto import resources
-from cryonto.rdf import GraphStore, NamedNode, to_term
+from cryonto.rdf import BlankNode, GraphStore, NamedNode, to_term
 from cryonto.shacl.compile import CompiledConstraint, top_level_shapes
 from cryonto.shacl.paths import simplify_path, sparql_path
 from cryonto.shacl.report import Result
@@ -76,7 +75,7 @@ def run_compiled(store: GraphStore, compiled: Sequence[CompiledConstraint]) -> l
             if value is None and not c.is_property:
                 value = focus
             path_term = bindings.get("path")
-            path = (simplify_path(str(path_term)) if isinstance(path_term, ox.NamedNode)
+            path = (simplify_path(str(path_term)) if isinstance(path_term, NamedNode)
                     else c.path)
             message = _format_message(templates[0], bindings)
             results.append(Result(focus, path, value, shape_id, c.component, c.severity, message,
@@ -133,5 +132,5 @@ def results_from_report_graph(report: rdflib.Graph) -> list[Result]:
 
 def to_engine_term(term: rdflib.term.Node) -> Term:
     if isinstance(term, rdflib.BNode):
-        return ox.BlankNode(str(term))
+        return BlankNode(str(term))
     return to_term(term)

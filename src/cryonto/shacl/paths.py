@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
-import pyoxigraph as ox
 import rdflib
 from rdflib.collection import Collection
 
+from cryonto.rdf import BlankNode, NamedNode
 from cryonto.shacl.terms import RDF_NS, SH, SH_NS, Term, Unsupported
 
 
-def term_from_text(text: str) -> ox.NamedNode | ox.BlankNode:
-    return ox.BlankNode(text[2:]) if text.startswith("_:") else ox.NamedNode(text)
+def term_from_text(text: str) -> NamedNode | BlankNode:
+    return BlankNode(text[2:]) if text.startswith("_:") else NamedNode(text)
 
 
 _PATH_TOKEN = re.compile(r"\s*(<[^>]*>|[()/|^*+?])")
@@ -32,9 +32,9 @@ def path_to_rdf(path: str, add) -> Term:
         return tokens[pos - 1]
 
     def rdf_list(items: list[Term]) -> Term:
-        head: Term = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#nil")
+        head: Term = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#nil")
         for item in reversed(items):
-            cell = ox.BlankNode()
+            cell = BlankNode()
             add(cell, "http://www.w3.org/1999/02/22-rdf-syntax-ns#first", item)
             add(cell, "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest", head)
             head = cell
@@ -47,7 +47,7 @@ def path_to_rdf(path: str, add) -> Term:
             items.append(sequence())
         if len(items) == 1:
             return items[0]
-        node = ox.BlankNode()
+        node = BlankNode()
         add(node, SH + "alternativePath", rdf_list(items))
         return node
 
@@ -61,7 +61,7 @@ def path_to_rdf(path: str, add) -> Term:
     def unary() -> Term:
         if peek() == "^":
             take()
-            node = ox.BlankNode()
+            node = BlankNode()
             add(node, SH + "inversePath", unary())
             return node
         token = take()
@@ -69,10 +69,10 @@ def path_to_rdf(path: str, add) -> Term:
             inner = alternative()
             take()  # ")"
         else:
-            inner = ox.NamedNode(token[1:-1])
+            inner = NamedNode(token[1:-1])
         mods = {"*": "zeroOrMorePath", "+": "oneOrMorePath", "?": "zeroOrOnePath"}
         while peek() in mods:
-            node = ox.BlankNode()
+            node = BlankNode()
             add(node, SH + mods[take()], inner)
             inner = node
         return inner

@@ -7,10 +7,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
-import rdflib
-
 from cryonto.errors import CryontoError
+from cryonto.rdf import BlankNode, DefaultGraph, GraphStore, Literal, NamedNode, Quad, RdfFormat
 from cryonto.shacl.paths import path_to_rdf, term_from_text
 from cryonto.shacl.terms import (
     INFO,
@@ -100,7 +98,7 @@ class ValidationReport:
         """The segment a result belongs to: its focus node's, or its value's when the focus is
         a transcript and the value a segment (checks run per transcript, e.g. offsets)."""
         loc = self.locations.get(plain(result.focus))
-        if (loc is None or loc.kind != "segment") and isinstance(result.value, ox.NamedNode):
+        if (loc is None or loc.kind != "segment") and isinstance(result.value, NamedNode):
             by_value = self.locations.get(result.value.value)
             if by_value is not None and by_value.kind == "segment":
                 return by_value
@@ -173,24 +171,24 @@ class ValidationReport:
             })
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
 
-    def to_graph(self, shapes: rdflib.Graph | None = None) -> ox.Store:
+    def to_graph(self) -> GraphStore:
         """The report as a standard sh:ValidationReport (result paths copied from the shapes)."""
-        out = ox.Store()
-        quads: list[ox.Quad] = []
-        g = ox.DefaultGraph()
+        out = GraphStore()
+        quads: list[Quad] = []
+        g = DefaultGraph()
 
         def add(s, p, o):
-            quads.append(ox.Quad(s, ox.NamedNode(p), o, g))
+            quads.append(Quad(s, NamedNode(p), o, g))
 
-        report = ox.BlankNode()
-        add(report, RDF_TYPE, ox.NamedNode(SH + "ValidationReport"))
-        add(report, SH + "conforms", ox.Literal("true" if self.conforms else "false",
-                                                datatype=ox.NamedNode(XSD + "boolean")))
+        report = BlankNode()
+        add(report, RDF_TYPE, NamedNode(SH + "ValidationReport"))
+        add(report, SH + "conforms", Literal("true" if self.conforms else "false",
+                                                datatype=NamedNode(XSD + "boolean")))
         path_nodes: dict[str, Term] = {}
         for r in self.results:
-            node = ox.BlankNode()
+            node = BlankNode()
             add(report, SH + "result", node)
-            add(node, RDF_TYPE, ox.NamedNode(SH + "ValidationResult"))
+            add(node, RDF_TYPE, NamedNode(SH + "ValidationResult"))
             add(node, SH + "focusNode", r.focus)
             if r.path:
                 if r.path not in path_nodes:
@@ -199,20 +197,19 @@ class ValidationReport:
             if r.value is not None:
                 add(node, SH + "value", r.value)
             add(node, SH + "sourceShape", term_from_text(r.shape))
-            add(node, SH + "sourceConstraintComponent", ox.NamedNode(r.component))
+            add(node, SH + "sourceConstraintComponent", NamedNode(r.component))
             if r.constraint:
                 add(node, SH + "sourceConstraint", term_from_text(r.constraint))
-            add(node, SH + "resultSeverity", ox.NamedNode(r.severity))
-            add(node, SH + "resultMessage", ox.Literal(r.message))
-        out.extend(quads)
+            add(node, SH + "resultSeverity", NamedNode(r.severity))
+            add(node, SH + "resultMessage", Literal(r.message))
+        out.add(quads)
         return out
 
     def to_turtle(self) -> str:
         prefixes = {"sh": SH, "xsd": XSD, "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
                     "crysh": "https://w3id.org/cryonto/shapes/", "oa": "http://www.w3.org/ns/oa#",
                     "dcterms": "http://purl.org/dc/terms/"}
-        data = self.to_graph().dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(),
-                                    prefixes=prefixes)
+        data = self.to_graph().dump(RdfFormat.TURTLE, graph="", prefixes=prefixes)
         return data.decode("utf-8")
 
     def render(self, fmt: str) -> str:

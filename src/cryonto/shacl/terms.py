@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-import pyoxigraph as ox
 import rdflib
 
+from cryonto.rdf import BlankNode, Literal, NamedNode
 from cryonto.vocab import compact
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -21,25 +21,25 @@ SH_NS = rdflib.Namespace(SH)
 RDF_NS = rdflib.RDF
 RDFS_NS = rdflib.RDFS
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Term = NamedNode | BlankNode | Literal
 
 
 def plain(term: Term) -> str:
-    if isinstance(term, ox.NamedNode):
+    if isinstance(term, NamedNode):
         return term.value
-    if isinstance(term, ox.BlankNode):
+    if isinstance(term, BlankNode):
         return "_:" + term.value
     return term.value
 
 
 def short(term: Term) -> str:
-    if isinstance(term, ox.NamedNode):
+    if isinstance(term, NamedNode):
         iri = term.value
         if "/data/" in iri:
             return "<" + iri.split("/data/", 1)[1] + ">"
         found = compact(iri)
         return found if found != iri else f"<{iri}>"
-    if isinstance(term, ox.Literal):
+    if isinstance(term, Literal):
         text = term.value if len(term.value) <= 60 else term.value[:57] + "…"
         return json.dumps(text, ensure_ascii=False)
     return "_:" + term.value
