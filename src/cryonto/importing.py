@@ -92,10 +92,10 @@ def import_file(fmt: str, path: Path | str, study: str | None = None,
     categories = Categories(ontology)
     refi_options: dict[str, object] = {"positions": positions, "coder_from": coder_from}
     read = _read(fmt, path, study, categories, limits, refi_options)
-    mapping_summary = None
+    mapping_summary: dict[str, object] | None = None
     if mapping is not None:
         from cryonto.readers.sssom import apply_mapping, read_mapping
-        mapping_summary = apply_mapping(read_mapping(mapping), read.dataset, categories)
+        mapping_summary = dict(apply_mapping(read_mapping(mapping), read.dataset, categories))
         mapping_summary["file"] = str(mapping)
     from cryonto.mapping import near_misses
 

@@ -29,8 +29,8 @@ class Namespace(str):
         return str(self) + local
 
     # vocabulary terms that `str` already has as methods (dcterms:title, dcterms:format)
-    title = property(lambda self: str(self) + "title")  # type: ignore[assignment]
-    format = property(lambda self: str(self) + "format")  # type: ignore[assignment]
+    title = property(lambda self: str(self) + "title")
+    format = property(lambda self: str(self) + "format")
 
 
 BASE = "https://w3id.org/cryonto/"

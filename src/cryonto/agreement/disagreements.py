@@ -26,7 +26,7 @@ def neutralise(value: object) -> object:
 def rows(result: AgreementResult, redact: bool = False) -> list[list[object]]:
     """Header and one row per disagreeing unit: document, offsets, category, each coder's
     categories there, and the text unless `redact`."""
-    header = ["document", "start", "end", "category",
+    header: list[object] = ["document", "start", "end", "category",
               *[f"categories {name}" for name in result.coders]]
     if not redact:
         header.append("text")

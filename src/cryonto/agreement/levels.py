@@ -52,13 +52,13 @@ def _empty(width: int) -> Table:
 
 def _concat(tables: list[Table], q: int, chance_q: int | None = None) -> Table:
     width = tables[0].values.shape[1]
-    clusters = [t.clusters for t in tables]
-    squares = [t.unit_squares for t in tables]
+    clusters = [t.clusters for t in tables if t.clusters is not None]
+    squares = [t.unit_squares for t in tables if t.unit_squares is not None]
     return Table(np.concatenate([t.values for t in tables]).reshape(-1, width),
                  np.concatenate([t.weights for t in tables]),
-                 None if any(c is None for c in clusters) else np.concatenate(clusters),
+                 np.concatenate(clusters) if len(clusters) == len(tables) else None,
                  q, chance_q,
-                 None if any(s is None for s in squares) else np.sum(squares, axis=0))
+                 np.sum(squares, axis=0) if len(squares) == len(tables) else None)
 
 
 def _unit_squares(codings: list, length: int) -> float:

@@ -57,7 +57,7 @@ class AgreementResult:
         out.update({n: figures.values[n] for n in self.coefficients})
         out["undefined"] = dict(figures.reasons)
         if self.replicates:
-            out["intervals"] = {n: list(figures.intervals[n]) if figures.intervals.get(n)
+            out["intervals"] = {n: list(interval) if (interval := figures.intervals.get(n))
                                 else None for n in self.coefficients}
         return out
 

@@ -10,15 +10,16 @@ for the overall figure (docs/agreement.md defines the levels).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from cryonto import resources
 from cryonto.errors import CryontoError
-from cryonto.rdf import GraphStore, Term
+from cryonto.rdf import GraphStore
 
 LEVELS = ("document", "segment", "unitized")
 
@@ -71,51 +72,52 @@ def load(paths: Sequence[Path | str]) -> Codings:
         raise CryontoError("no DATA file given")
     store = GraphStore.with_ontology(paths)
 
-    def rows(name: str) -> Iterator[dict[str, Term | None]]:
-        return store.select(_query(name)).records()
+    def rows(name: str) -> list[dict[str, Any]]:
+        """Rows with plain values: IRIs and strings as str, numbers as int."""
+        return store.select(_query(name)).dicts()
 
     studies: set[str] = set()
     documents: dict[str, dict] = {}
     for sol in rows("documents"):
-        studies.add(sol["study"].value)
+        studies.add(sol["study"])
         length = sol["length"]
         text = sol["fullText"]
-        documents[sol["document"].value] = {
-            "title": sol["title"].value if sol["title"] else sol["document"].value,
-            "length": int(length.value) if length else (len(text.value) if text else None),
-            "text": text.value if text else None}
+        documents[sol["document"]] = {
+            "title": sol["title"] if sol["title"] else sol["document"],
+            "length": int(length) if length is not None else (len(text) if text else None),
+            "text": text}
     if not studies:
         raise CryontoError("no coded dataset (cry:Study) in the input",
                            ", ".join(str(p) for p in paths))
     categories: dict[str, tuple[str, str]] = {}
     ancestors: dict[str, set[str]] = defaultdict(set)
     for sol in rows("categories"):
-        iri = sol["category"].value
-        notation = sol["notation"].value if sol["notation"] else iri
-        categories[iri] = (notation, sol["label"].value if sol["label"] else notation)
-        ancestors[iri].add(sol["ancestor"].value)
-    coder_labels = {sol["coder"].value: (sol["label"].value if sol["label"]
-                                         else sol["coder"].value.rsplit("/", 1)[-1])
+        iri = sol["category"]
+        notation = sol["notation"] if sol["notation"] else iri
+        categories[iri] = (notation, sol["label"] if sol["label"] else notation)
+        ancestors[iri].add(sol["ancestor"])
+    coder_labels = {sol["coder"]: (sol["label"] if sol["label"]
+                                   else sol["coder"].rsplit("/", 1)[-1])
                     for sol in rows("coders")}
     codings: list[Coding] = []
     texts: dict[str, str] = {}
     seen: set[tuple[str, str]] = set()
     no_coder: set[str] = set()
     for sol in rows("codings"):
-        segment = sol["segment"].value
+        segment = sol["segment"]
         if sol["coder"] is None:
             no_coder.add(segment)
             continue
-        key = (segment, sol["category"].value)
+        key = (segment, sol["category"])
         if key in seen:
             continue
         seen.add(key)
         start, end = sol["start"], sol["end"]
-        codings.append(Coding(sol["document"].value, segment, sol["coder"].value,
-                              int(start.value) if start else None,
-                              int(end.value) if end else None, sol["category"].value))
+        codings.append(Coding(sol["document"], segment, sol["coder"],
+                              None if start is None else int(start),
+                              None if end is None else int(end), sol["category"]))
         if sol["exact"] is not None:
-            texts[segment] = sol["exact"].value
+            texts[segment] = sol["exact"]
     notes = []
     if no_coder:
         notes.append(f"{len(no_coder)} segment(s) without a coder (dcterms:creator) left out")

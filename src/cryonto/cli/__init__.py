@@ -31,7 +31,7 @@ class CryontoGroup(click.Group):
     is turned into a `CryontoError` where it happens, naming file and row.
     """
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except CryontoError as error:

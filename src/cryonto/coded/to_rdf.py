@@ -163,10 +163,10 @@ def _triples(ds: CodedDataset) -> Iterator[tuple]:
         yield node, T["motivatedBy"], T["classifying"]
         yield node, T["identifier"], _lit(seg.id)
         for key in seg.codes:
-            code = ds.codes.get(key)
-            if code is None:
+            coded = ds.codes.get(key)
+            if coded is None:
                 raise CryontoError(f"segment {seg.id!r} names an unknown code {key!r}")
-            yield node, T["hasBody"], _n(ds.code_iri(code))
+            yield node, T["hasBody"], _n(ds.code_iri(coded))
         yield node, T["hasTarget"], target
         yield target, T["type"], T["SpecificResource"]
         if seg.document not in ds.documents:

@@ -11,7 +11,7 @@ import io
 import itertools
 import re
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import pyoxigraph as ox
 
@@ -28,7 +28,7 @@ class LineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, target) -> int:  # type: ignore[override]
+    def readinto(self, target) -> int:
         while len(self._buffer) < len(target):
             chunk = "".join(itertools.islice(self._lines, 2048))
             if not chunk:
@@ -59,15 +59,20 @@ def typed_term(value: object, datatype: str) -> str:
     return f'"{str(value).translate(_ESCAPES)}"^^<{datatype}>'
 
 
+def line_stream(lines: Iterator[str]) -> BinaryIO:
+    """Generated lines as a buffered binary file the engine's parser pulls from."""
+    return io.BufferedReader(LineReader(lines), buffer_size=1 << 16)
+
+
 def parse_lines(lines: Iterator[str]) -> Iterator[ox.Quad]:
     """N-Triples lines as engine quads (in the default graph), lazily."""
     try:
-        yield from ox.parse(LineReader(lines), format=ox.RdfFormat.N_TRIPLES)
+        yield from ox.parse(line_stream(lines), format=ox.RdfFormat.N_TRIPLES)
     except SyntaxError as error:  # only a malformed IRI given by the user can do this
         raise CryontoError(f"cannot express as RDF: {error}") from None
 
 
-def write_turtle(quads: Iterable[ox.Quad], handle: BinaryIO, prefixes: dict[str, str]) -> None:
+def write_turtle(quads: Iterable[ox.Quad], handle: IO[bytes], prefixes: dict[str, str]) -> None:
     """Default-graph quads as Turtle (the TriG serializer writes plain Turtle for them)."""
     try:
         ox.serialize(quads, output=handle, format=ox.RdfFormat.TRIG, prefixes=prefixes)

@@ -13,5 +13,5 @@ PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML, ox.RdfFormat.TRIG)
 def serialize_triples(triples: Iterable[ox.Triple], fmt: ox.RdfFormat,
                       prefixes: Mapping[str, str] | None = None) -> bytes:
     """Triples (or default-graph quads) as a document; `prefixes` only where `fmt` has them."""
-    options = {"prefixes": dict(prefixes)} if prefixes and fmt in PREFIXED else {}
-    return ox.serialize(triples, format=fmt, **options) or b""
+    chosen = dict(prefixes) if prefixes and fmt in PREFIXED else None
+    return ox.serialize(triples, format=fmt, prefixes=chosen) or b""

@@ -71,7 +71,7 @@ class Stream:
 
     def boolean_document(self, fmt: ox.QueryResultsFormat) -> bytes:
         """An ASK answer in a SPARQL results format (JSON, XML, CSV, TSV)."""
-        return self._raw.serialize(format=fmt)  # type: ignore[attr-defined, no-any-return]
+        return self._raw.serialize(format=fmt)  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -160,11 +160,11 @@ class GraphStore:
 
     def load_ntriples(self, lines: Iterator[str], graph: str | ox.NamedNode | None = None) -> None:
         """Stream generated N-Triples lines in (coded data is built as text, see ntriples)."""
-        from cryonto.rdf.ntriples import LineReader
+        from cryonto.rdf.ntriples import line_stream
 
         target = _named(graph) if graph is not None else ox.DefaultGraph()
         try:
-            self._store.load(LineReader(lines), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+            self._store.load(line_stream(lines), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
         except SyntaxError as error:
             raise CryontoError(f"cannot express as RDF: {_first_line(error)}") from None
 
@@ -270,28 +270,30 @@ class GraphStore:
     def serialize_bytes(self, fmt: ox.RdfFormat, graph: str | ox.NamedNode | None = None,
                         prefixes: Mapping[str, str] | None = None) -> bytes:
         """One graph, or (as a triple format) every graph merged, or the whole dataset."""
-        options: dict = {"prefixes": dict(prefixes)} if prefixes else {}
+        chosen = dict(prefixes) if prefixes else None
         if graph is not None:
             target = ox.DefaultGraph() if graph == "" else _named(graph)
-            return self._store.dump(format=fmt, from_graph=target, **options)
+            return self._store.dump(format=fmt, from_graph=target, prefixes=chosen) or b""
         if fmt.supports_datasets:
-            return self._store.dump(format=fmt, **options)
+            return self._store.dump(format=fmt, prefixes=chosen) or b""
         # a triple format for the whole dataset: merge every graph
         merged = ox.Store()
         merged.extend(ox.Quad(q.subject, q.predicate, q.object) for q in self._store)
-        return merged.dump(format=fmt, from_graph=ox.DefaultGraph(), **options)
+        return merged.dump(format=fmt, from_graph=ox.DefaultGraph(), prefixes=chosen) or b""
 
     dump = serialize_bytes
 
     # -- quads ------------------------------------------------------------
-    def quads(self, subject: Term | None = None, predicate: Term | None = None,
+    def quads(self, subject: ox.NamedNode | ox.BlankNode | None = None,
+              predicate: ox.NamedNode | None = None,
               obj: Term | None = None, graph: str | ox.NamedNode | None = None
               ) -> Iterator[ox.Quad]:
         """The quads matching a pattern (None matches anything), in any graph."""
         return self._store.quads_for_pattern(
             subject, predicate, obj, _named(graph) if graph is not None else None)
 
-    def has(self, subject: Term | None = None, predicate: Term | None = None,
+    def has(self, subject: ox.NamedNode | ox.BlankNode | None = None,
+            predicate: ox.NamedNode | None = None,
             obj: Term | None = None) -> bool:
         return next(iter(self.quads(subject, predicate, obj)), None) is not None
 

@@ -225,8 +225,10 @@ def read_csv(path: Path | str, study: str | None = None,
             ds.segments.append(seg)
         else:
             seg = held.segment
-            for label, mine, theirs in (("document", document, seg.document),
-                                        ("start", start, seg.start), ("end", end, seg.end)):
+            checks: tuple[tuple[str, object, object], ...] = (
+                ("document", document, seg.document), ("start", start, seg.start),
+                ("end", end, seg.end))
+            for label, mine, theirs in checks:
                 if mine != theirs:
                     raise CryontoError(
                         f"segment_id {seg_id!r} has {label} {mine!r} here but {theirs!r} in row "
@@ -270,8 +272,8 @@ def read_csv(path: Path | str, study: str | None = None,
                   "segment; merged")
     if empty_rows:
         result.notes.append(f"{plural(empty_rows, 'empty row')} skipped")
-    mismatched = sum(1 for s in ds.segments
-                     if s.text is not None and len(s.text) != s.end - s.start)
+    mismatched = sum(1 for s in ds.segments if s.text is not None and s.start is not None
+                     and s.end is not None and len(s.text) != s.end - s.start)
     if mismatched:
         result.notes.append(f"{plural(mismatched, 'segment')} with a text whose length differs "
                             "from end - start (kept as given)")

@@ -127,12 +127,12 @@ def read_mapping(path: Path | str) -> MappingTable:
     no_term = 0
     unconfirmed: list[int] = []
     for offset, row in enumerate(reader, start=1):
-        line = header_line + offset
+        line_no = header_line + offset
         if not any(c.strip() for c in row):
             continue
         if len(row) > len(columns):
             raise CryontoError(f"has {len(row)} fields, the header has {len(columns)}", name,
-                               f"line {line}")
+                               f"line {line_no}")
 
         def get(column: str, row: list[str] = row) -> str:
             i = idx.get(column)
@@ -145,19 +145,19 @@ def read_mapping(path: Path | str) -> MappingTable:
         if (get("mapping_tool") == TEMPLATE_TOOL
                 and values["mapping_justification"] in ("semapv:LexicalMatching",
                                                         SEMAPV + "LexicalMatching")):
-            unconfirmed.append(line)
+            unconfirmed.append(line_no)
             continue
         empty = [c for c, v in values.items() if not v
                  and not (c == "subject_id" and get("subject_label"))]
         if empty:
-            raise CryontoError(f"empty {', '.join(empty)}", name, f"line {line}")
+            raise CryontoError(f"empty {', '.join(empty)}", name, f"line {line_no}")
         predicate = _predicate(values["predicate_id"], curie_map)
         if predicate is None:
             raise CryontoError(
                 f"predicate {values['predicate_id']!r} is not one of "
                 f"{', '.join('skos:' + p for p in MAPPING_PREDICATES)}"
-                + _did_you_mean(values["predicate_id"]), name, f"line {line}")
-        rows.append(MappingRow(line, values["subject_id"], get("subject_label") or None,
+                + _did_you_mean(values["predicate_id"]), name, f"line {line_no}")
+        rows.append(MappingRow(line_no, values["subject_id"], get("subject_label") or None,
                                predicate, values["object_id"], get("object_label") or None,
                                values["mapping_justification"]))
     return MappingTable(name, rows, curie_map, no_term, unconfirmed)

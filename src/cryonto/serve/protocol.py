@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -340,8 +340,9 @@ def _take(items, limit: int, deadline: float, max_bytes: int = 1 << 62,
 
 def _row_size(item: object) -> int:
     """A row's or triple's size as N-Triples terms (close to any format's, before escaping)."""
-    terms = (item.subject, item.predicate, item.object) if isinstance(item, Triple) else item
-    return 8 + sum(len(str(term)) for term in terms if term is not None)  # type: ignore[union-attr]
+    terms: Iterable[object] = ((item.subject, item.predicate, item.object)
+                               if isinstance(item, Triple) else item)  # type: ignore[assignment]
+    return 8 + sum(len(str(term)) for term in terms if term is not None)
 
 
 def _fit(write: Callable[[list], bytes], items: list, max_bytes: int) -> tuple[bytes, int, bool]:

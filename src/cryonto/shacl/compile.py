@@ -145,7 +145,7 @@ def _messages(g: rdflib.Graph, node: rdflib.term.Node) -> list[str]:
 
 def top_level_shapes(g: rdflib.Graph) -> list[rdflib.term.Node]:
     """Shapes that have targets (pySHACL validates exactly these, recursively)."""
-    found = set()
+    found: set[rdflib.term.Node] = set()
     for p in (SH_NS.targetClass, SH_NS.targetNode, SH_NS.targetSubjectsOf, SH_NS.targetObjectsOf):
         found.update(g.subjects(p, None))
     for cls in (SH_NS.NodeShape, SH_NS.PropertyShape):
@@ -197,11 +197,16 @@ def _compile_shape(g: rdflib.Graph, shape: rdflib.term.Node, block: str,
     severity = _severity(g, shape)
     messages = _messages(g, shape)
     path_node = g.value(shape, SH_NS.path)
-    path = sparql_path(g, path_node) if is_property else None
-    if is_property:
-        values = "{ " + path_pattern(g, path_node, "?this", "?value") + " }"
-    else:
-        values = "BIND (?this AS ?value)"
+    if is_property and path_node is None:
+        raise Unsupported("property shape without sh:path")
+
+    def pattern(subject: str, obj: str, counter: list[int] | None = None) -> str:
+        """The shape's path as a graph pattern (property shapes only)."""
+        assert path_node is not None
+        return path_pattern(g, path_node, subject, obj, counter)
+
+    path = sparql_path(g, path_node) if path_node is not None and is_property else None
+    values = ("{ " + pattern("?this", "?value") + " }") if is_property else "BIND (?this AS ?value)"
     out: list[CompiledConstraint] = []
 
     def emit(component: str, where: str, select: str = "DISTINCT ?this ?value",
@@ -214,7 +219,7 @@ def _compile_shape(g: rdflib.Graph, shape: rdflib.term.Node, block: str,
     one = lambda p: list(g.objects(shape, SH_NS[p]))  # noqa: E731
 
     for v in one("minCount"):
-        n = int(v)
+        n = int(str(v))
         if not is_property:
             raise Unsupported("sh:minCount on a node shape")
         if n == 1:
@@ -224,11 +229,11 @@ def _compile_shape(g: rdflib.Graph, shape: rdflib.term.Node, block: str,
             emit("MinCountConstraintComponent", f"OPTIONAL {values}", "?this",
                  f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {n})")
     for v in one("maxCount"):
-        n = int(v)
+        n = int(str(v))
         if not is_property:
             raise Unsupported("sh:maxCount on a node shape")
         if n == 1:  # two different values: faster than grouping
-            second = "{ " + path_pattern(g, path_node, "?this", "?_value2", [100]) + " }"
+            second = "{ " + pattern("?this", "?_value2", [100]) + " }"
             emit("MaxCountConstraintComponent",
                  f"{values} {second} FILTER (!sameTerm(?value, ?_value2))", "DISTINCT ?this")
         else:
@@ -270,7 +275,7 @@ def _compile_shape(g: rdflib.Graph, shape: rdflib.term.Node, block: str,
     for v in one("hasValue"):
         if is_property:
             emit("HasValueConstraintComponent",
-                 "MINUS { " + path_pattern(g, path_node, "?this", _n3(v)) + " }",
+                 "MINUS { " + pattern("?this", _n3(v)) + " }",
                  "DISTINCT ?this")
         else:
             emit("HasValueConstraintComponent", f"FILTER (!sameTerm(?this, {_n3(v)}))",
@@ -328,7 +333,8 @@ def _value_tests(g: rdflib.Graph, shape: rdflib.term.Node) -> list[tuple[str, st
             out.append((comp(name), f"(?value {op} {_n3(v)})"))
     for name, op in (("minLength", ">="), ("maxLength", "<=")):
         for v in g.objects(shape, SH_NS[name]):
-            out.append((comp(name), f"(!isBlank(?value) && STRLEN(STR(?value)) {op} {int(v)})"))
+            limit = int(str(v))
+            out.append((comp(name), f"(!isBlank(?value) && STRLEN(STR(?value)) {op} {limit})"))
     for v in g.objects(shape, SH_NS.nodeKind):
         test = _NODE_KINDS.get(str(v)[len(SH):]) if str(v).startswith(SH) else None
         if test is None:

@@ -8,11 +8,12 @@ from collections.abc import Callable, Sequence
 import rdflib
 
 from cryonto import resources
+from cryonto.errors import CryontoError
 from cryonto.rdf import BlankNode, GraphStore, NamedNode, to_term
 from cryonto.shacl.compile import CompiledConstraint, top_level_shapes
 from cryonto.shacl.paths import simplify_path, sparql_path
 from cryonto.shacl.report import Result
-from cryonto.shacl.terms import RDF_NS, SH, SH_NS, Term, Unsupported, node_id, plain
+from cryonto.shacl.terms import RDF_NS, SH, SH_NS, Term, Unsupported, need, node_id, plain
 
 
 def store_subclasses(store: GraphStore) -> Callable[[str], list[str]]:
@@ -54,14 +55,14 @@ def run_compiled(store: GraphStore, compiled: Sequence[CompiledConstraint]) -> l
             has_value = "value" in names
             for row in solutions:
                 value = row["value"] if has_value else None
-                results.append(Result(row["this"], c.path, value, shape_id, c.component,
+                results.append(Result(need(row, "this"), c.path, value, shape_id, c.component,
                                       c.severity, message))
             continue
         templates = c.sparql_messages or c.messages or ["SPARQL constraint failed"]
         seen = set()
         constraint_id = node_id(c.constraint) if c.constraint is not None else None
         for row in solutions:
-            bindings = {n: row[n] for n in names if row[n] is not None}
+            bindings = {n: term for n in names if (term := row[n]) is not None}
             if "failure" in bindings:
                 continue
             focus = bindings.get("this")
@@ -112,7 +113,7 @@ def run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph) -> list[Result]:
 def results_from_report_graph(report: rdflib.Graph) -> list[Result]:
     results = []
     for node in report.subjects(RDF_NS.type, SH_NS.ValidationResult):
-        focus = to_engine_term(report.value(node, SH_NS.focusNode))
+        focus = to_engine_term(_one(report, node, SH_NS.focusNode))
         path_node = report.value(node, SH_NS.resultPath)
         value = report.value(node, SH_NS.value)
         messages = sorted(str(m) for m in report.objects(node, SH_NS.resultMessage))
@@ -121,13 +122,22 @@ def results_from_report_graph(report: rdflib.Graph) -> list[Result]:
             focus=focus,
             path=simplify_path(sparql_path(report, path_node)) if path_node is not None else None,
             value=to_engine_term(value) if value is not None else None,
-            shape=node_id(report.value(node, SH_NS.sourceShape)),
+            shape=node_id(_one(report, node, SH_NS.sourceShape)),
             component=str(report.value(node, SH_NS.sourceConstraintComponent)),
             severity=str(report.value(node, SH_NS.resultSeverity)),
             message=messages[0] if messages else "",
             constraint=node_id(constraint) if constraint is not None else None,
         ))
     return results
+
+
+def _one(graph: rdflib.Graph, node: rdflib.term.Node, predicate: rdflib.term.Node
+         ) -> rdflib.term.Node:
+    """A value every sh:ValidationResult has (focus node, source shape)."""
+    value = graph.value(node, predicate)
+    if value is None:
+        raise CryontoError(f"pySHACL's report has a result without {predicate}")
+    return value
 
 
 def to_engine_term(term: rdflib.term.Node) -> Term:

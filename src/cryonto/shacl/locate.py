@@ -8,7 +8,7 @@ from pathlib import Path
 from cryonto import resources
 from cryonto.rdf import GraphStore, NamedNode
 from cryonto.shacl.report import Location
-from cryonto.shacl.terms import Term, plain, short
+from cryonto.shacl.terms import Term, need, plain, short
 
 #: focus node -> its segment: the segment itself, its target, or one of the target's selectors
 _SEGMENT_OF = ("shacl/segment-is-node", "shacl/segment-of-target", "shacl/segment-of-selector")
@@ -34,31 +34,33 @@ def locate(store: GraphStore, focus_nodes: Iterable[Term]) -> dict[str, Location
         segment_of: dict[str, Term] = {}
         for name in _SEGMENT_OF:
             for row in query(name, "node", chunk):
-                segment_of.setdefault(plain(row["node"]), row["segment"])
+                segment_of.setdefault(plain(need(row, "node")), need(row, "segment"))
         segments = list({str(s): s for s in segment_of.values()}.values())
         details = {}
         for j in range(0, len(segments), _CHUNK):
             for row in query("shacl/segment-details", "segment", segments[j:j + _CHUNK]):
-                details[plain(row["segment"])] = row
+                details[plain(need(row, "segment"))] = row
         for node, segment in segment_of.items():
             row = details[plain(segment)]
             out[node] = Location(
                 "segment", plain(segment),
-                row["sid"].value if row["sid"] is not None else short(segment),
-                row["sfile"].value if row["sfile"] is not None else None,
-                row["sloc"].value if row["sloc"] is not None else None,
+                _text(row["sid"]) or short(segment), _text(row["sfile"]), _text(row["sloc"]),
                 _graph_name(row["graph"]))
         rest = [n for n in chunk if plain(n) not in out]
         if rest:
             for row in query("shacl/describe-nodes", "node", rest):
-                node = row["node"]
-                kind = _KINDS.get(row["type"].value, "resource") if row["type"] else "resource"
-                label = short(node)
+                described = need(row, "node")
+                kind = _KINDS.get(_text(row["type"]) or "", "resource")
+                label = short(described)
                 if row["label"] is not None:
-                    label += f" “{row['label'].value}”"
-                out[plain(node)] = Location(kind, plain(node), label, None, None,
+                    label += f" “{_text(row['label'])}”"
+                out[plain(described)] = Location(kind, plain(described), label, None, None,
                                              _graph_name(row["graph"]))
     return out
+
+
+def _text(term: Term | None) -> str | None:
+    return None if term is None else term.value
 
 
 def _graph_name(term: Term | None) -> str | None:

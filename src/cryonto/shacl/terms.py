@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 
 import rdflib
 
@@ -22,6 +23,14 @@ RDF_NS = rdflib.RDF
 RDFS_NS = rdflib.RDFS
 
 Term = NamedNode | BlankNode | Literal
+
+
+def need(row: Mapping[str, Term | None], name: str) -> Term:
+    """A variable the query always binds (a projected, non-OPTIONAL one)."""
+    term = row[name]
+    if term is None:  # pragma: no cover - the query's WHERE clause binds it
+        raise ValueError(f"?{name} unbound")
+    return term
 
 
 def plain(term: Term) -> str:

@@ -37,7 +37,7 @@ def stable_guid(iri: str) -> str:
 
 
 def is_guid(text: str | None) -> bool:
-    return bool(text) and _GUID.match(text) is not None
+    return text is not None and _GUID.match(text) is not None
 
 
 @cache
@@ -62,9 +62,9 @@ def validate_xml(data: bytes, schema: str, what: str = "output") -> None:
         raise CryontoError(f"the {what} is not well-formed XML: {error}") from None
     validator = _schema(schema)
     if not validator.validate(document):
-        error = validator.error_log[0]
-        raise CryontoError(f"the {what} is not valid against {schema}: {error.message} "
-                           f"(line {error.line})")
+        first = validator.error_log[0]
+        raise CryontoError(f"the {what} is not valid against {schema}: {first.message} "
+                           f"(line {first.line})")
 
 
 __all__ = ["CODEBOOK_NS", "PROJECT_NS", "SCHEMA_DIR", "XML_DECLARATION", "is_guid",

@@ -227,7 +227,7 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
                          "startPosition": str(span[0]), "endPosition": str(span[1])}
                 if seg.text:
                     attrs["name"] = seg.text
-                user, created = _who_when(seg, user_guid.get((i, seg.coder)), notes)
+                user, created = _who_when(seg, user_guid.get((i, seg.coder or "")), notes)
                 selector = user_guid.get((i, seg.selected_by)) if seg.selected_by else None
                 attrs.update({"creatingUser": selector} if selector else user)
                 attrs.update(created)
@@ -243,7 +243,7 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
             # segments without character positions: codings of the whole source
             for seg in whole:
                 seg_iri = ds.segment_iri(seg)
-                user, created = _who_when(seg, user_guid.get((i, seg.coder)), notes)
+                user, created = _who_when(seg, user_guid.get((i, seg.coder or "")), notes)
                 for n, code_key in enumerate(seg.codes):
                     own = seg.guid if n == 0 else None
                     coding = ET.SubElement(source, _Q + "Coding", {
@@ -352,21 +352,20 @@ def _source_text(doc: Document, segments: Sequence[Segment]) -> tuple[str | None
     """
     if doc.text is not None:
         return doc.text, "full"
-    positioned = [s for s in segments if s.start is not None and s.end is not None
-                  and s.start < s.end]
-    if not positioned:
+    spans = [(s, s.start, s.end) for s in segments
+             if s.start is not None and s.end is not None and s.start < s.end]
+    if not spans:
         return None, "none"
-    ends = [s.end for s in positioned]
-    length = max(doc.text_length or 0, *ends)
+    length = max(doc.text_length or 0, *(end for _, _, end in spans))
     if length > MAX_TEXT_BYTES:  # a blank text that long would exhaust memory (or overflow)
         return None, "none"
     chars = [" "] * length
     placed = [False] * length
-    for seg in positioned:
-        if seg.text is None or seg.start < 0 or seg.end - seg.start != len(seg.text):
+    for seg, start, end in spans:
+        if seg.text is None or start < 0 or end - start != len(seg.text):
             return None, "none"
-        for j in range(seg.start, seg.end):
-            char = seg.text[j - seg.start]
+        for j in range(start, end):
+            char = seg.text[j - start]
             if placed[j] and chars[j] != char:
                 return None, "none"
             chars[j] = char
@@ -379,7 +378,7 @@ def _positions(seg: Segment, doc: Document, text: str | None,
     """The selection's code-point span, or None when it has no usable positions."""
     if seg.start is not None and seg.end is not None:
         start, end = seg.start, seg.end
-    elif seg.start_paragraph is not None and known:
+    elif seg.start_paragraph is not None and known and text is not None:
         start, end = _paragraph_span(text, seg.start_paragraph,
                                      seg.end_paragraph or seg.start_paragraph)
     else:
