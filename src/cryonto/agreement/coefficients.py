@@ -136,16 +136,20 @@ def cohen_kappa(p: Patterns, w) -> np.ndarray:
     return _kappa(pa, pe)
 
 
-def krippendorff_alpha(p: Patterns, w) -> np.ndarray:
-    """Krippendorff's α, nominal metric, any number of coders, missing values allowed."""
+def _observed(p: Patterns, w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairable values, values per category and observed disagreement, as α needs them."""
     m = p.raters
     pairable = m >= 2
     w = np.asarray(w, dtype=np.float64) * pairable
-    n_total = w @ m
     disagree = np.where(pairable, (m ** 2 - (p.counts ** 2).sum(axis=1))
                         / np.where(pairable, m - 1, 1), 0.0)
-    n_k = w @ p.counts
-    d_o = _ratio(w @ disagree, n_total)
+    n_total = w @ m
+    return n_total, w @ p.counts, _ratio(w @ disagree, n_total)
+
+
+def krippendorff_alpha(p: Patterns, w) -> np.ndarray:
+    """Krippendorff's α, nominal metric, any number of coders, missing values allowed."""
+    n_total, n_k, d_o = _observed(p, w)
     d_e = _ratio(n_total ** 2 - (n_k ** 2).sum(axis=-1), n_total * (n_total - 1))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(d_e > 0, 1 - d_o / np.where(d_e > 0, d_e, 1), np.nan)
@@ -159,14 +163,7 @@ def unitized_alpha(p: Patterns, w, unit_squares) -> np.ndarray:
     of length l cannot pair with itself, which removes l² (a gap, being divisible, removes l).
     `unit_squares` is the sum of l² over every coder's units (scalar, or one per replicate).
     """
-    m = p.raters
-    pairable = m >= 2
-    w = np.asarray(w, dtype=np.float64) * pairable
-    n_total = w @ m
-    disagree = np.where(pairable, (m ** 2 - (p.counts ** 2).sum(axis=1))
-                        / np.where(pairable, m - 1, 1), 0.0)
-    n_k = w @ p.counts
-    d_o = _ratio(w @ disagree, n_total)
+    n_total, n_k, d_o = _observed(p, w)
     self_pairs = n_k[..., 0] + np.asarray(unit_squares, dtype=np.float64)
     d_e = _ratio(n_total ** 2 - (n_k ** 2).sum(axis=-1), n_total ** 2 - self_pairs)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -37,6 +37,15 @@ _FORMATS: dict[str, ox.RdfFormat] = {
 }
 
 
+def is_iri(text: str) -> bool:
+    """Whether the engine takes `text` as an IRI (control bytes, bad escapes: no)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
 def rdf_format_for(path: Path | str) -> ox.RdfFormat:
     suffix = Path(path).suffix.lower()
     try:

@@ -12,7 +12,7 @@ the body of 10^4 coded segments.
 from __future__ import annotations
 
 from cryonto import resources
-from cryonto.rdf import BlankNode, GraphStore, Literal, NamedNode, Triple
+from cryonto.rdf import BlankNode, GraphStore, Literal, NamedNode, Triple, is_iri
 from cryonto.serve import negotiation
 from cryonto.vocab import BASE, DCTERMS, RDF, RDFS, SKOS
 
@@ -57,17 +57,9 @@ def resource_iris(path: str, raw_path: str) -> list[str]:
     out = []
     for p in (raw_path, path):
         tail = p.lstrip("/")
-        if tail and BASE + tail not in out and _is_iri(BASE + tail):
+        if tail and BASE + tail not in out and is_iri(BASE + tail):
             out.append(BASE + tail)
     return out
-
-
-def _is_iri(text: str) -> bool:
-    try:
-        NamedNode(text)
-    except ValueError:
-        return False
-    return True
 
 
 def exists(store: GraphStore, iri: str) -> bool:

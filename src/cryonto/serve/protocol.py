@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from cryonto.errors import CryontoError, QueryRefused
-from cryonto.rdf import GraphStore, NamedNode, Triple
+from cryonto.rdf import GraphStore, Triple, is_iri
 from cryonto.rdf.guard import check as guard_check
 from cryonto.rdf.serialize import serialize_triples
 from cryonto.serve import negotiation
@@ -165,7 +165,7 @@ def parse_request(method: str, url_query: str, content_type: str | None,
     named = [v for k, v in params if k == "named-graph-uri"]
     formats = [v for k, v in params if k in ("format", "output")]
     for iri in (*default, *named):
-        if not (_ABSOLUTE_IRI.match(iri) and _is_iri(iri)):
+        if not (_ABSOLUTE_IRI.match(iri) and is_iri(iri)):
             raise ProtocolError(400, f"graph IRI {iri!r} is not an absolute IRI")
     return QueryRequest(query=queries[0], default_graphs=default, named_graphs=named,
                         protocol_dataset=bool(default or named),
@@ -173,15 +173,6 @@ def parse_request(method: str, url_query: str, content_type: str | None,
 
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
-
-
-def _is_iri(text: str) -> bool:
-    """Whether pyoxigraph takes `text` as an IRI (control bytes, bad escapes: no)."""
-    try:
-        NamedNode(text)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
