@@ -1,4 +1,4 @@
-"""remote.py: one-line errors from bad endpoints, Graph Store Protocol push, batching."""
+"""cryonto.remote: one-line errors from bad endpoints, Graph Store Protocol push, batching."""
 
 from __future__ import annotations
 

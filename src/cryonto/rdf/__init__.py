@@ -17,19 +17,16 @@ from pyoxigraph import (
     Triple,
 )
 
+from cryonto.rdf.formats import ntriples_bytes, parse_rdf, parse_results
 from cryonto.rdf.guard import MAX_QUERY_LENGTH, check_query
+from cryonto.rdf.results import QueryResult, SelectResult, Term, Value, to_python
 from cryonto.rdf.store import (
     GraphStore,
-    SelectResult,
     bind_values,
     graph_iri_for,
     rdf_format_for,
-    to_python,
     to_term,
 )
-
-#: an RDF term as the engine hands it out
-Term = NamedNode | BlankNode | Literal
 
 __all__ = [
     "MAX_QUERY_LENGTH",
@@ -39,14 +36,19 @@ __all__ = [
     "Literal",
     "NamedNode",
     "Quad",
+    "QueryResult",
     "QueryResultsFormat",
     "RdfFormat",
     "SelectResult",
     "Term",
     "Triple",
+    "Value",
     "bind_values",
     "check_query",
     "graph_iri_for",
+    "ntriples_bytes",
+    "parse_rdf",
+    "parse_results",
     "rdf_format_for",
     "to_python",
     "to_term",
