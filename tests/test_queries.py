@@ -511,6 +511,36 @@ def test_embedded_default_needs_no_server() -> None:
     assert result.dicts()[0]["segments"] == 16
 
 
+def test_one_result_type_for_every_answer(store) -> None:
+    from cryonto.queries import run_on_store
+    from cryonto.rdf import QueryResult, SelectResult
+
+    assert SelectResult is QueryResult
+    text = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            "SELECT ?n WHERE { ?c skos:notation ?n } ORDER BY ?n")
+    selected = store.select(text)
+    isolated = run_on_store(store, text)
+    in_process = run_on_store(store, text, isolated=False)
+    assert type(selected) is type(isolated) is type(in_process) is QueryResult
+    assert selected == isolated == in_process
+    assert selected.kind == "select" and len(selected) == len(list(selected)) > 30
+    assert selected.column("n") == [row["n"] for row in selected.dicts()]
+    assert "A1.1" in selected.column("n")
+    asked = run_on_store(store, "ASK { ?s ?p ?o }")
+    assert (asked.kind, asked.boolean, len(asked), list(asked)) == ("ask", True, 1, [])
+    built = run_on_store(store, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3")
+    assert built.kind == "construct" and len(built.triples) == len(built) == 3
+
+
+def test_select_answer_as_a_dataframe(store) -> None:
+    pandas = pytest.importorskip("pandas")  # optional: not a cryonto dependency
+    result = run_query("segments-per-category", store=store)
+    frame = result.to_dataframe()
+    assert isinstance(frame, pandas.DataFrame)
+    assert list(frame.columns) == result.variables
+    assert frame.to_dict("records") == result.dicts()
+
+
 def test_prefixes_cover_the_queries() -> None:
     assert PREFIXES["cry"] == str(CRY)
 

@@ -1,4 +1,4 @@
-"""remote.py: one-line errors from bad endpoints, Graph Store Protocol push, batching."""
+"""cryonto.remote: one-line errors from bad endpoints, Graph Store Protocol push, batching."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from cryonto.errors import RemoteError
+from cryonto.errors import CryontoError, RemoteError
 from cryonto.queries import run_query
 from cryonto.remote import (
     GraphStoreClient,
@@ -29,6 +29,7 @@ from servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "paper-quotes.ttl"
+HEADER_NAMES_UPDATES = ROOT / "tests" / "fixtures" / "queries" / "header-says-load-add.rq"
 CLI = str(Path(sys.executable).parent / "cryonto")
 
 
@@ -142,6 +143,17 @@ def test_bound_params_go_as_values_block() -> None:
             '"exactMatch closeMatch narrowMatch") }') in text
 
 
+def test_the_form_is_the_guards_not_sparqlwrappers_guess() -> None:
+    payload = {"head": {"vars": ["category"]}, "results": {"bindings": [
+        {"category": {"type": "uri", "value": "https://w3id.org/cryonto/Assumptions"}}]}}
+    with Fake(lambda h, b: _json(payload)) as fake:
+        result = run_query(HEADER_NAMES_UPDATES, endpoint=fake.url + "/query")
+        method, _, headers, body = fake.requests[0]
+    assert result.values() == [("https://w3id.org/cryonto/Assumptions",)]
+    assert method == "POST" and body.startswith(b"query=")  # not update=, not POSTed directly
+    assert "sparql-results+json" in headers["Accept"]
+
+
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/x", "localhost:7878",
                                  "http://"])
 def test_only_http_urls(url: str) -> None:
@@ -221,6 +233,26 @@ def test_push_graph_store_protocol() -> None:
     ontology, data = report.uploads
     assert data.sent == data.after == 354 and data.batches == 4
     assert ontology.sent == ontology.after == seen[0][2] - data.sent
+
+
+@pytest.mark.parametrize("graph", ["https://e.org/g> } ; DROP ALL ; #", "https://e.org/a b",
+                                   "https://e.org/{graph}", "no-colon"])
+def test_push_graph_must_be_an_iri(graph: str) -> None:
+    with pytest.raises(CryontoError, match="absolute IRI"):
+        push([EXAMPLE], endpoint="http://127.0.0.1:9/query",
+             update_endpoint="http://127.0.0.1:9/update", graph=graph)
+
+
+def test_update_texts_take_the_graph_as_a_checked_term() -> None:
+    from cryonto.remote.push import _update_text
+
+    drop = _update_text("remote/drop-graph", graph="https://e.org/g")
+    assert drop.splitlines()[-1] == "DROP SILENT GRAPH <https://e.org/g>"
+    body = '<https://e.org/s> <https://e.org/p> "{graph} {triples}" .\n'
+    insert = _update_text("remote/insert-data", graph="https://e.org/g", triples=body)
+    assert insert.endswith('INSERT DATA { GRAPH <https://e.org/g> {\n' + body + "} }\n")
+    with pytest.raises(ValueError):
+        _update_text("remote/drop-graph", graph="https://e.org/g> } ; DROP ALL ; #")
 
 
 def test_push_count_check_fails_loudly() -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from cryonto.queries import list_queries, run_query
 from cryonto.rdf import GraphStore
-from cryonto.remote import DEFAULT_DATA_GRAPH
+from cryonto.remote import DEFAULT_DATA_GRAPH, push
 from cryonto.vocab import ONTOLOGY_GRAPH
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = [ROOT / "examples" / "paper-quotes.ttl",
         ROOT / "tests" / "fixtures" / "queries" / "mapped-study.ttl"]
 CLI = [str(Path(sys.executable).parent / "cryonto")]
+#: a SELECT whose header comment names LOAD and ADD (SPARQLWrapper's guess: an update)
+HEADER_NAMES_UPDATES = ROOT / "tests" / "fixtures" / "queries" / "header-says-load-add.rq"
 #: extra parameter sets run on both sides besides the defaults
 PARAM_CASES = [
     ("segments-per-category", {"category": "A3.2"}),
@@ -148,3 +150,29 @@ def test_virtuoso_push_and_whole_library(tmp_path, embedded) -> None:
         assert wrong.returncode == 2
         assert "HTTP 401" in wrong.stderr
         assert len(wrong.stderr.strip().splitlines()) <= 2
+
+
+@pytest.mark.skipif(oxigraph_binary() is None, reason="the oxigraph CLI is not installed")
+def test_header_comment_naming_updates_is_still_a_query(tmp_path) -> None:
+    """SPARQLWrapper strips every other comment line and would send this SELECT as a LOAD."""
+    local = run_query(HEADER_NAMES_UPDATES)
+    assert local.kind == "select" and len(local) > 0
+    with oxigraph_server(tmp_path) as server:
+        push([], endpoint=server.query_url)  # the ontology only
+        remote = run_query(HEADER_NAMES_UPDATES, endpoint=server.query_url, timeout=60)
+    assert remote.kind == "select"
+    assert remote.values() == local.values()
+
+
+@pytest.mark.skipif(oxigraph_binary() is None, reason="the oxigraph CLI is not installed")
+def test_sparql_update_push_replaces_a_graph(tmp_path) -> None:
+    """queries/remote/drop-graph.rq and insert-data.rq, with their header comments, on a store."""
+    graph = "https://example.org/replaced"
+    with oxigraph_server(tmp_path) as server:
+        first = push(DATA, endpoint=server.query_url, update_endpoint=server.update_url,
+                     graph=graph, ontology=False, batch_size=100)
+        again = push(DATA[:1], endpoint=server.query_url, update_endpoint=server.update_url,
+                     graph=graph, ontology=False, replace=True, batch_size=100)
+    assert first.method == again.method == "sparql update"
+    (before,), (after,) = first.uploads, again.uploads
+    assert before.after == before.sent > after.sent == after.after > 0

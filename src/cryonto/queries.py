@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-
-import pyoxigraph as ox
 
 from cryonto import resources
 from cryonto.errors import CryontoError
-from cryonto.rdf import GraphStore, bind_values, graph_iri_for, to_python
+from cryonto.rdf import GraphStore, Literal, NamedNode, QueryResult, bind_values, graph_iri_for
+from cryonto.rdf.formats import answer_bytes, answer_from_bytes
 from cryonto.rdf.guard import check
+from cryonto.remote.client import RemoteEndpoint
 from cryonto.vocab import ONTOLOGY_GRAPH, PREFIXES
 
 PARAM_TYPES = ("iri", "concept", "literal", "integer", "decimal", "boolean")
@@ -86,39 +86,6 @@ class Query:
     @property
     def name(self) -> str:
         return self.info.name
-
-
-@dataclass
-class QueryResult:
-    """The answer to any query form, from the embedded store or a remote endpoint.
-
-    `kind` is 'select', 'ask' or 'construct' (DESCRIBE answers are 'construct' too).
-    """
-
-    kind: str
-    variables: list[str] = field(default_factory=list)
-    rows: list[tuple[ox.NamedNode | ox.BlankNode | ox.Literal | None, ...]] = field(
-        default_factory=list)
-    boolean: bool | None = None
-    triples: list[ox.Triple] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        if self.kind == "select":
-            return len(self.rows)
-        if self.kind == "construct":
-            return len(self.triples)
-        return 1
-
-    def values(self) -> list[tuple[str | int | float | bool | None, ...]]:
-        """SELECT rows with plain Python values (IRIs and strings as str, numbers as numbers)."""
-        return [tuple(to_python(term) for term in row) for row in self.rows]
-
-    def dicts(self) -> list[dict[str, str | int | float | bool | None]]:
-        return [dict(zip(self.variables, row, strict=True)) for row in self.values()]
-
-    def column(self, name: str) -> list[str | int | float | bool | None]:
-        index = self.variables.index(name)
-        return [row[index] for row in self.values()]
 
 
 # -- the library ------------------------------------------------------------------
@@ -250,22 +217,22 @@ def _guess_type(value: object) -> str:
     return "literal"
 
 
-def convert_param(param: Param, value: object) -> ox.NamedNode | ox.Literal:
+def convert_param(param: Param, value: object) -> NamedNode | Literal:
     """One parameter value as an RDF term of the declared type."""
-    if isinstance(value, ox.NamedNode | ox.Literal):
+    if isinstance(value, NamedNode | Literal):
         return value
     text = str(value).strip() if not isinstance(value, bool) else ("true" if value else "false")
     where = f"parameter {param.name!r}"
     if param.type == "concept":
-        return ox.NamedNode(_concept_iri(text, where))
+        return NamedNode(_concept_iri(text, where))
     if param.type == "iri":
-        return ox.NamedNode(_iri(text, where))
+        return NamedNode(_iri(text, where))
     if param.type == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
             text = str(value)
         if not re.fullmatch(r"[+-]?\d+", text):
             raise CryontoError(f"{where} must be an integer, not {text!r}")
-        return ox.Literal(str(int(text)), datatype=ox.NamedNode(_XSD + "integer"))
+        return Literal(str(int(text)), datatype=NamedNode(_XSD + "integer"))
     if param.type == "decimal":
         try:
             float(text)
@@ -273,14 +240,14 @@ def convert_param(param: Param, value: object) -> ox.NamedNode | ox.Literal:
             raise CryontoError(f"{where} must be a number, not {text!r}") from None
         if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", text):
             raise CryontoError(f"{where} must be a decimal number, not {text!r}")
-        return ox.Literal(text, datatype=ox.NamedNode(_XSD + "decimal"))
+        return Literal(text, datatype=NamedNode(_XSD + "decimal"))
     if param.type == "boolean":
         lowered = text.lower()
         if lowered not in ("true", "false", "1", "0", "yes", "no"):
             raise CryontoError(f"{where} must be true or false, not {text!r}")
         truth = lowered in ("true", "1", "yes")
-        return ox.Literal("true" if truth else "false", datatype=ox.NamedNode(_XSD + "boolean"))
-    return ox.Literal(str(value))
+        return Literal("true" if truth else "false", datatype=NamedNode(_XSD + "boolean"))
+    return Literal(str(value))
 
 
 def _iri(text: str, where: str) -> str:
@@ -292,7 +259,7 @@ def _iri(text: str, where: str) -> str:
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$", text):
         raise CryontoError(f"{where} must be an IRI (or a CURIE such as cry:PDT), not {text!r}")
     try:
-        ox.NamedNode(text)
+        NamedNode(text)
     except ValueError:
         raise CryontoError(f"{where} is not a valid IRI: {text!r}") from None
     return text
@@ -369,8 +336,6 @@ def run_query(
                                "queries its own data (use `cryonto push` to upload files)")
         allowed = {str(ONTOLOGY_GRAPH), *map(str, allowed_graphs), *map(str, default_graphs)}
         _, text, form = prepare(name_or_path, params, allowed_graphs=allowed)
-        from cryonto.remote import RemoteEndpoint
-
         remote = RemoteEndpoint(endpoint, timeout=timeout, user=user, password=password,
                                 default_graphs=default_graphs, allowed_graphs=allowed)
         return remote.query(text, form)
@@ -396,53 +361,21 @@ def run_on_store(store: GraphStore, text: str, form: str | None = None, *,
     nothing; the answer comes back serialized. Otherwise in this process.
     """
     if not isolated:
-        return _results(store, text)
+        try:
+            return store.run(text)
+        except (OSError, RuntimeError) as error:
+            raise _failed(error) from None
     from cryonto import sandbox
 
-    data = sandbox.run_isolated(_serialized, store, text)
-    kind, body = data[:1], data[1:]
-    if kind == b"C":
-        triples = [ox.Triple(q.subject, q.predicate, q.object)
-                   for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
-        return QueryResult("construct", triples=triples)
-    parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-    if isinstance(parsed, ox.QueryBoolean):
-        return QueryResult("ask", boolean=bool(parsed))
-    variables = [v.value for v in parsed.variables]
-    return QueryResult("select", variables=variables,
-                       rows=[tuple(solution[v] for v in variables) for solution in parsed])
+    return answer_from_bytes(sandbox.run_isolated(_serialized, store, text))
 
 
 def _serialized(store: GraphStore, text: str) -> bytes:
     """In the isolated child: the answer as SPARQL results JSON (S) or N-Triples (C)."""
-    result = None
     try:
-        result = store.query(text)
-        if isinstance(result, ox.QueryTriples):
-            return b"C" + result.serialize(format=ox.RdfFormat.N_TRIPLES)
-        return b"S" + result.serialize(format=ox.QueryResultsFormat.JSON)
+        return answer_bytes(store, text)
     except (OSError, RuntimeError) as error:
         raise _failed(error) from None
-    finally:
-        del result
-
-
-def _results(store: GraphStore, text: str) -> QueryResult:
-    # pyoxigraph objects must be freed on the thread that made them: consumed and dropped here
-    result = None
-    try:
-        result = store.query(text)
-        if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            rows = [tuple(solution[v] for v in variables) for solution in result]
-            return QueryResult("select", variables=variables, rows=rows)
-        if isinstance(result, ox.QueryBoolean):
-            return QueryResult("ask", boolean=bool(result))
-        return QueryResult("construct", triples=list(result))
-    except (OSError, RuntimeError) as error:
-        raise _failed(error) from None
-    finally:
-        del result
 
 
 def _failed(error: BaseException) -> CryontoError:

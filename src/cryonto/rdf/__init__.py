@@ -17,20 +17,17 @@ from pyoxigraph import (
     Triple,
 )
 
+from cryonto.rdf.formats import ntriples_bytes, parse_rdf, parse_results
 from cryonto.rdf.guard import MAX_QUERY_LENGTH, check_query
+from cryonto.rdf.results import QueryResult, SelectResult, Term, Value, to_python
 from cryonto.rdf.store import (
     GraphStore,
-    SelectResult,
     bind_values,
     graph_iri_for,
     is_iri,
     rdf_format_for,
-    to_python,
     to_term,
 )
-
-#: an RDF term as the engine hands it out
-Term = NamedNode | BlankNode | Literal
 
 __all__ = [
     "MAX_QUERY_LENGTH",
@@ -40,15 +37,20 @@ __all__ = [
     "Literal",
     "NamedNode",
     "Quad",
+    "QueryResult",
     "QueryResultsFormat",
     "RdfFormat",
     "SelectResult",
     "Term",
     "Triple",
+    "Value",
     "bind_values",
     "check_query",
     "graph_iri_for",
     "is_iri",
+    "ntriples_bytes",
+    "parse_rdf",
+    "parse_results",
     "rdf_format_for",
     "to_python",
     "to_term",

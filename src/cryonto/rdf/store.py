@@ -19,6 +19,7 @@ import rdflib
 
 from cryonto import resources
 from cryonto.errors import CryontoError
+from cryonto.rdf.results import QueryResult, Term
 from cryonto.readers.xmlsafe import file_chunks, refuse_xml_entities
 from cryonto.vocab import ONTOLOGY_GRAPH
 
@@ -62,9 +63,6 @@ def graph_iri_for(path: Path | str) -> ox.NamedNode:
     return ox.NamedNode(Path(path).resolve().as_uri())
 
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
-
-
 @dataclass
 class Stream:
     """A query's answer as it comes: `kind` is 'ask', 'select' or 'construct'.
@@ -81,32 +79,6 @@ class Stream:
     def boolean_document(self, fmt: ox.QueryResultsFormat) -> bytes:
         """An ASK answer in a SPARQL results format (JSON, XML, CSV, TSV)."""
         return self._raw.serialize(format=fmt)  # type: ignore[attr-defined]
-
-
-@dataclass
-class SelectResult:
-    """Rows of a SELECT: variable names and, per row, one term or None per variable."""
-
-    variables: list[str]
-    rows: list[tuple[ox.NamedNode | ox.BlankNode | ox.Literal | None, ...]]
-
-    def __iter__(self) -> Iterator[tuple]:
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def values(self) -> list[tuple[str | int | float | bool | None, ...]]:
-        """Rows with plain Python values (IRIs and strings as str, numbers as numbers)."""
-        return [tuple(to_python(term) for term in row) for row in self.rows]
-
-    def dicts(self) -> list[dict[str, str | int | float | bool | None]]:
-        return [dict(zip(self.variables, row, strict=True)) for row in self.values()]
-
-    def records(self) -> Iterator[dict[str, Term | None]]:
-        """Rows as variable -> RDF term (None where unbound)."""
-        for row in self.rows:
-            yield dict(zip(self.variables, row, strict=True))
 
 
 class GraphStore:
@@ -191,14 +163,12 @@ class GraphStore:
 
     def select(
         self, sparql: str, bindings: Mapping[str, object] | None = None, *, union: bool = True
-    ) -> SelectResult:
+    ) -> QueryResult:
         """Run a SELECT; `bindings` pre-bind variables (safe: no text is pasted)."""
         result = self._run(sparql, bindings, union)
         if not isinstance(result, ox.QuerySolutions):
             raise CryontoError("not a SELECT query")
-        variables = [v.value for v in result.variables]
-        rows = [tuple(solution[v] for v in variables) for solution in result]
-        return SelectResult(variables, rows)
+        return _select_result(result)
 
     def ask(self, sparql: str, bindings: Mapping[str, object] | None = None,
             *, union: bool = True) -> bool:
@@ -213,6 +183,23 @@ class GraphStore:
         if not isinstance(result, ox.QueryTriples):
             raise CryontoError("not a CONSTRUCT or DESCRIBE query")
         return list(result)
+
+    def run(self, sparql: str) -> QueryResult:
+        """Any query form (union default graph); the answer as a `QueryResult`.
+
+        The engine's result object is consumed and dropped here, on the calling thread
+        (pyoxigraph objects must be freed on the thread that made them).
+        """
+        result = None
+        try:
+            result = self._run(sparql, None, True)
+            if isinstance(result, ox.QuerySolutions):
+                return _select_result(result)
+            if isinstance(result, ox.QueryBoolean):
+                return QueryResult("ask", boolean=bool(result))
+            return QueryResult("construct", triples=list(result))
+        finally:
+            del result
 
     def stream(self, sparql: str, bindings: Mapping[str, object] | None = None,
                *, union: bool = True, default_graph: Sequence[str] | None = None,
@@ -249,8 +236,6 @@ class GraphStore:
             dataset["base_iri"] = base_iri
         return self._run(sparql, bindings, union, **dataset)
 
-    # TODO(issue 8): queries.py still reads the engine's answer; it moves to `stream`
-    query = _query
 
     def _run(self, sparql: str, bindings: Mapping[str, object] | None, union: bool,
              **dataset):
@@ -381,6 +366,12 @@ def where_brace(sparql: str) -> int | None:
     return None
 
 
+def _select_result(solutions: ox.QuerySolutions) -> QueryResult:
+    variables = [v.value for v in solutions.variables]
+    rows = [tuple(solution[v] for v in variables) for solution in solutions]
+    return QueryResult("select", variables=variables, rows=rows)
+
+
 def _named(graph: str | ox.NamedNode) -> ox.NamedNode:
     return graph if isinstance(graph, ox.NamedNode) else ox.NamedNode(str(graph))
 
@@ -421,35 +412,3 @@ def to_term(value: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
         return ox.Literal(repr(value),
                           datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#double"))
     return ox.Literal(str(value))
-
-
-_NUMERIC = {
-    "http://www.w3.org/2001/XMLSchema#integer": int,
-    "http://www.w3.org/2001/XMLSchema#int": int,
-    "http://www.w3.org/2001/XMLSchema#long": int,
-    "http://www.w3.org/2001/XMLSchema#nonNegativeInteger": int,
-    "http://www.w3.org/2001/XMLSchema#decimal": float,
-    "http://www.w3.org/2001/XMLSchema#double": float,
-    "http://www.w3.org/2001/XMLSchema#float": float,
-}
-
-
-def to_python(term: object) -> str | int | float | bool | None:
-    """A pyoxigraph term as a plain value: IRIs and strings as str, numbers as numbers."""
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        dt = term.datatype.value
-        if dt in _NUMERIC:
-            try:
-                return _NUMERIC[dt](term.value)
-            except ValueError:
-                return term.value
-        if dt == "http://www.w3.org/2001/XMLSchema#boolean":
-            return term.value in ("true", "1")
-        return term.value
-    if isinstance(term, ox.NamedNode):
-        return term.value
-    if isinstance(term, ox.BlankNode):
-        return "_:" + term.value
-    return str(term)
