@@ -244,7 +244,7 @@ def test_push_graph_must_be_an_iri(graph: str) -> None:
 
 
 def test_update_texts_take_the_graph_as_a_checked_term() -> None:
-    from cryonto.remote.push import _update_text
+    from cryonto.remote.upload import _update_text
 
     drop = _update_text("remote/drop-graph", graph="https://e.org/g")
     assert drop.splitlines()[-1] == "DROP SILENT GRAPH <https://e.org/g>"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from cryonto.remote.client import RemoteEndpoint
 from cryonto.remote.gsp import GraphStoreClient, derive_gsp_url, derive_update_url
 from cryonto.remote.http import check_timeout, check_url
-from cryonto.remote.push import (
+from cryonto.remote.upload import (
     DEFAULT_DATA_GRAPH,
     GraphUpload,
     PushReport,
