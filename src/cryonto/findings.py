@@ -372,7 +372,7 @@ def builtin_records() -> Builtin:
 def build_graph(rows: Sequence[FindingRow], references: Mapping[str, Reference], source: Path,
                 base: str, system=None, builtin: Builtin | None = None) -> Graph:
     """The findings graph: one cry:UserFinding per row, with records for its studies."""
-    from cryonto.ontology import load_category_system
+    from cryonto.category import load_category_system
 
     system = system or load_category_system()
     builtin = builtin_records() if builtin is None else builtin
@@ -566,7 +566,7 @@ def import_findings(path: Path | str, output: Path | str | None = None,
                     references: Path | str | None = None, base: str | None = None,
                     ontology: Iterable[Path] | None = None) -> ImportResult:
     """Read FILE (+ references), build the findings graph and write it as Turtle."""
-    from cryonto.ontology import load_category_system
+    from cryonto.category import load_category_system
 
     path = Path(path)
     if not path.is_file():

@@ -481,7 +481,7 @@ def write_csv(study: GeneratedStudy, path: Path | str) -> int:
     no code, wrong motivation) and paragraph-only segments are not in it.
     """
     from cryonto.atomic import write_text
-    from cryonto.ontology import load_category_system
+    from cryonto.category import load_category_system
     from cryonto.writers.csv import build_rows
 
     table = build_rows([study.dataset], load_category_system())
