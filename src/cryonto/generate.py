@@ -33,7 +33,7 @@ from cryonto.coded import (
 from cryonto.errors import CryontoError
 from cryonto.rdf import Quad
 from cryonto.rdf.ntriples import iri_term, parse_lines, write_turtle_lines
-from cryonto.vocab import OA, XSD
+from cryonto.vocab import CRY, OA, XSD
 
 
 @cache
@@ -110,7 +110,7 @@ _TEXT = (
 )
 _WORDS = tuple(_TEXT.split())
 
-SH_NS = "https://w3id.org/cryonto/shapes/"
+SH_NS = CRY["shapes/"]
 
 #: error kind -> shapes (in shapes/core.ttl) that must report it, and nothing else
 ERROR_KINDS: dict[str, tuple[str, ...]] = {
