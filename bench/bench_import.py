@@ -24,8 +24,8 @@ from cryonto.importing import import_to_turtle
 
 def _rows_generated(n: int) -> list[list[str]] | None:
     try:
+        from cryonto.category import load_category_system
         from cryonto.generate import generate_study
-        from cryonto.ontology import load_category_system
     except ImportError:
         return None
     # every tenth generated document is paragraph-positioned (MAXQDA-style) and is left out

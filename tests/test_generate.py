@@ -9,10 +9,13 @@ from itertools import combinations
 import pytest
 from click.testing import CliRunner
 
+from cryonto.category import load_category_system
 from cryonto.cli import main
 from cryonto.generate import (
+    CATEGORIES,
     CO_OCCURRENCES,
     ERROR_KINDS,
+    FREQUENCIES,
     category_iri,
     generate_study,
     manifest_path,
@@ -47,6 +50,19 @@ def test_injected_errors_are_reported_exactly(tmp_path, full_text):
     assert len({e["segment"] for e in manifest["errors"]}) == 60  # one per segment
     report = validate([out])
     assert reported(report) == expected(manifest)
+
+
+def test_categories_are_the_ontologys() -> None:
+    system = load_category_system()
+    assert len(CATEGORIES) == len(system) == 33
+    assert {category_iri(n) for n in CATEGORIES} == {c.iri for c in system}
+    for concept in system:
+        assert CATEGORIES[concept.notation][1] == concept.label("en")
+    assert set(FREQUENCIES) <= set(CATEGORIES)
+    assert {n for pair in CO_OCCURRENCES for n in pair[:2]} <= set(CATEGORIES)
+    study = generate_study(200, seed=1)
+    used = {code.category for code in study.dataset.codes.values() if code.category}
+    assert used == {c.iri for c in system}
 
 
 def test_clean_generated_study_has_only_the_unmapped_code_warnings(tmp_path):

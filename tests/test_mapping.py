@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from refi_builders import Project, Sel, guid
 
+from cryonto.category import load_category_system
 from cryonto.cli import main
 from cryonto.errors import CryontoError
 from cryonto.importing import import_file
 from cryonto.mapping import Suggester, mapping_template
-from cryonto.ontology import load_category_system
 from cryonto.readers.sssom import read_mapping
 
 TEXT = "P: Ich habe geweint. I: Wir haben geschwiegen. P: Dann Kaffee. Weinen als Widerstand."

@@ -1,4 +1,4 @@
-"""The category system API (cryonto.ontology) on the mini fixture and the shipped ontology."""
+"""The category system API (cryonto.category) on the mini fixture and the shipped ontology."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from cryonto.errors import CryontoError
-from cryonto.ontology import (
+from cryonto.category import (
     CategorySystem,
     load_category_system,
     notation_key,
     resolve_code,
 )
+from cryonto.errors import CryontoError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ontology"
 MINI = [FIXTURES / "mini-crying.ttl", FIXTURES / "mini-literature.ttl"]

@@ -27,8 +27,8 @@ from report_support import (
     require_browser,
 )
 
+from cryonto.category import load_category_system
 from cryonto.cli import main
-from cryonto.ontology import load_category_system
 from cryonto.report.data import category_links
 
 pytestmark = pytest.mark.integration

@@ -26,7 +26,7 @@ from test_serve_support import (
     triples_key,
 )
 
-from cryonto.ontology import load_category_system
+from cryonto.category import load_category_system
 from cryonto.queries import list_queries
 from cryonto.vocab import ONTOLOGY_GRAPH
 

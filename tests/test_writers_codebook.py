@@ -12,9 +12,9 @@ import pytest
 import xmlschema
 from shared_paths import SHARED
 
+from cryonto.category import load_category_system
 from cryonto.errors import CryontoError
 from cryonto.exporting import export_codebook
-from cryonto.ontology import load_category_system
 from cryonto.writers import SCHEMA_DIR, stable_guid, validate_xml
 from cryonto.writers.codebook import (
     CSV_COLUMNS,

@@ -63,7 +63,7 @@ def test_code_names_that_clash_are_written_as_paths():
                          mappings=[("exactMatch", CRY + "ProtestCrying")])
     ds.segments.append(Segment(id="s", document="d", codes=["A\\x", "B\\x", "p", "q"],
                                start=0, end=3))
-    from cryonto.ontology import load_category_system
+    from cryonto.category import load_category_system
 
     labels = code_labels(ds, load_category_system())
     # two codes mapped exactly onto A1.1 would merge under one notation: names instead

@@ -27,7 +27,7 @@ _API = {
     "CryontoError": "cryonto.errors",
     "GraphStore": "cryonto.rdf",
     "CodedDataset": "cryonto.coded",
-    "load_category_system": "cryonto.ontology",
+    "load_category_system": "cryonto.category",
     "run_checks": "cryonto.check",
     "import_file": "cryonto.importing",
     "import_to_turtle": "cryonto.importing",

@@ -13,7 +13,8 @@ generated from the headers. Two checks are not SPARQL:
   follows, e.g. an individual that a property's domain puts into a class
   disjoint with its own.
 
-SPARQL runs on `cryonto.rdf.GraphStore` (pyoxigraph); the whole SPARQL set
+SPARQL runs on `cryonto.rdf.GraphStore`; pySHACL and owlready2 stay behind the
+same wall (`cryonto.rdf.pyshacl`, `cryonto.rdf.reasoner`). The whole SPARQL set
 takes milliseconds, so the reasoner's JVM start dominates the run time.
 """
 
@@ -21,19 +22,16 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from cryonto import resources
 from cryonto.errors import CryontoError
-from cryonto.rdf import GraphStore
-from cryonto.vocab import ONTOLOGY_GRAPH, ONTOLOGY_IRI
+from cryonto.rdf import GraphStore, RdfFormat, pyshacl, reasoner
+from cryonto.vocab import ONTOLOGY_GRAPH, ONTOLOGY_IRI, OWL, SH
 
 #: severities, most severe first
 SEVERITIES = ("ERROR", "WARN", "INFO")
@@ -239,102 +237,43 @@ def _text(value: object) -> str:
 
 
 def _run_shacl(store: GraphStore, check: Check) -> list[Problem]:
-    import pyshacl
-    import rdflib
-    from rdflib.namespace import SH
-
-    shapes = rdflib.Graph()
-    shapes_file = resources.shapes_dir() / "ontology.ttl"
-    try:
-        shapes.parse(shapes_file, format="turtle")
-    except Exception as error:  # rdflib raises many parser error types
-        raise CryontoError(f"cannot read SHACL shapes: {error}", str(shapes_file)) from None
-    data = store.to_rdflib(ONTOLOGY_GRAPH)  # run_checks loads everything into it
-    _conforms, results, _text_report = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", allow_warnings=True)
+    data = store.dump(RdfFormat.N_TRIPLES, ONTOLOGY_GRAPH)  # run_checks loads everything into it
+    results = pyshacl.validate(data, resources.shapes_dir() / "ontology.ttl")
     severity_of = {SH.Violation: "ERROR", SH.Warning: "WARN", SH.Info: "INFO"}
     problems = []
-    for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
-        focus = results.value(result, SH.focusNode)
-        path = results.value(result, SH.resultPath)
-        value = results.value(result, SH.value)
-        message = results.value(result, SH.resultMessage)
-        severity = severity_of.get(results.value(result, SH.resultSeverity), "ERROR")
-        text = str(message) if message is not None else "does not conform"
-        if path is not None and isinstance(path, rdflib.URIRef):
-            text = f"{path.n3(results.namespace_manager)}: {text}"
-        problems.append(Problem(check.name, severity, _term_text(focus), _term_text(value), text))
+    for result in results:
+        severity = severity_of.get(result.severity or "", "ERROR")
+        text = result.message if result.message is not None else "does not conform"
+        if result.path is not None:
+            text = f"{result.path}: {text}"
+        problems.append(Problem(check.name, severity, result.focus, result.value, text))
     return sorted(set(problems), key=lambda p: (p.subject, p.message, p.value))
 
 
-def _term_text(term: object) -> str:
-    if term is None:
-        return ""
-    return str(term)
-
-
 def _run_reasoner(store: GraphStore) -> list[Problem]:
-    """HermiT (via owlready2) on the ontology as N-Triples in a temporary folder."""
-    subject = str(ONTOLOGY_IRI)
+    """HermiT (via owlready2, behind `cryonto.rdf.reasoner`) on the ontology's triples."""
+    subject = ONTOLOGY_IRI
     if shutil.which("java") is None:
         return [Problem(CONSISTENCY_CHECK, "WARN", subject, "HermiT",
                         "reasoner not run: no java on PATH (install a JRE, or pass "
                         "--no-reasoner to skip it knowingly)")]
-    import owlready2
-
-    with tempfile.TemporaryDirectory(prefix="cryonto-reason-") as folder:
-        path = Path(folder) / "ontology.nt"
-        path.write_bytes(_without_imports(store))
-        world = owlready2.World()  # a fresh world: nothing leaks between runs
-        try:
-            return _reason_in(world, path, store, subject)
-        finally:
-            world.close()
-
-
-_OWL_IMPORTS = ox.NamedNode("http://www.w3.org/2002/07/owl#imports")
-
-
-def _without_imports(store: GraphStore) -> bytes:
-    """The ontology as N-Triples minus ``owl:imports``.
-
-    owlready2 (and HermiT behind it) would download every imported IRI and
-    open every imported ``file:``; cryonto reads only the files it is given.
-    """
-    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads()
-               if q.predicate != _OWL_IMPORTS)
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-
-
-def _reason_in(world, path: Path, store: GraphStore, subject: str) -> list[Problem]:
-    import owlready2
-
-    try:
-        world.get_ontology(path.as_uri()).load()
-    except Exception as error:  # owlready2's parser errors have no common base
+    outcome = reasoner.reason(store)
+    if outcome.load_error is not None:
         return [Problem(CONSISTENCY_CHECK, "ERROR", subject, "owlready2",
-                        f"owlready2 cannot load the ontology: {_first_line(error)}")]
-    try:
-        owlready2.sync_reasoner_hermit(world, debug=0)
-    except owlready2.OwlReadyInconsistentOntologyError as error:
-        detail = str(error).strip() or "Inconsistent ontology"
-        message = f"HermiT: {detail} (owlready2 {type(error).__name__})"
+                        f"owlready2 cannot load the ontology: {outcome.load_error}")]
+    if outcome.inconsistent is not None:
+        message = f"HermiT: {outcome.inconsistent}"
         culprits = _disjoint_culprits(store)
         if culprits:
             message += "; likely cause: " + ", ".join(culprits[:3])
         return [Problem(CONSISTENCY_CHECK, "ERROR", subject, "HermiT", message)]
-    except owlready2.OwlReadyJavaError as error:
+    if outcome.java_error is not None:
         return [Problem(CONSISTENCY_CHECK, "ERROR", subject, "HermiT",
-                        f"HermiT failed: {_java_message(str(error))}")]
-    nothing = "http://www.w3.org/2002/07/owl#Nothing"
-    problems = []
-    for cls in world.inconsistent_classes():
-        iri = getattr(cls, "iri", str(cls))
-        if iri != nothing:
-            problems.append(Problem(UNSATISFIABLE_CHECK, "ERROR", iri, nothing,
-                                    "HermiT: class is unsatisfiable (equivalent to "
-                                    "owl:Nothing); it can have no members"))
-    return problems
+                        f"HermiT failed: {_java_message(outcome.java_error)}")]
+    nothing = OWL.Nothing
+    return [Problem(UNSATISFIABLE_CHECK, "ERROR", iri, nothing,
+                    "HermiT: class is unsatisfiable (equivalent to owl:Nothing); it can have no "
+                    "members") for iri in outcome.unsatisfiable]
 
 
 def _disjoint_culprits(store: GraphStore) -> list[str]:

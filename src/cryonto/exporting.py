@@ -82,7 +82,7 @@ def codebook_format_for(path: Path | str) -> str:
 def export_codebook(path: Path | str, fmt: str | None = None, lang: str = "en",
                     ontology: Path | str | Sequence[Path | str] | None = None) -> ExportResult:
     """Write the category system as a codebook (qdc, csv, xlsx or md)."""
-    from cryonto.ontology import load_category_system
+    from cryonto.category import load_category_system
     from cryonto.writers.codebook import codebook_entries, write_codebook
 
     fmt = fmt or codebook_format_for(path)
@@ -112,7 +112,7 @@ def load_datasets(paths: Sequence[Path | str]) -> list[CodedDataset]:
 
 
 def _categories():
-    from cryonto.ontology import load_category_system
+    from cryonto.category import load_category_system
 
     return load_category_system()
 

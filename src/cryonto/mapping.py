@@ -24,9 +24,9 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.utils import default_process
 
+from cryonto.category import CategorySystem
 from cryonto.coded import CodedDataset
 from cryonto.errors import CryontoError
-from cryonto.ontology import CategorySystem
 
 TEMPLATE_TOOL = "cryonto mapping template"
 NO_TERM = "sssom:NoTermFound"

@@ -268,7 +268,7 @@ def _iri(text: str, where: str) -> str:
 def _concept_iri(text: str, where: str) -> str:
     """A category given as notation, label, CURIE or IRI, resolved in the category system."""
     try:
-        from cryonto.ontology import load_category_system
+        from cryonto.category import load_category_system
 
         system = load_category_system()
     except CryontoError:

@@ -199,7 +199,7 @@ def test_export_csv_round_trip_gives_the_payloads_back(tmp_path):
 
 
 def hostile_entries():
-    from cryonto.ontology import load_category_system
+    from cryonto.category import load_category_system
     from cryonto.writers.codebook import codebook_entries
 
     entries = codebook_entries(load_category_system(), "en")

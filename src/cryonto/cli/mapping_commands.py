@@ -31,9 +31,9 @@ def template(source: Path, output: Path, ontology: tuple[Path, ...]) -> None:
     to semapv:ManualMappingCuration; then `cryonto import … --mapping FILE`.
     """
     from cryonto.atomic import atomic_write
+    from cryonto.category import load_category_system
     from cryonto.errors import CryontoError
     from cryonto.mapping import Suggester, load_dataset, mapping_template
-    from cryonto.ontology import load_category_system
 
     if output.exists() and source.exists() and output.resolve() == source.resolve():
         raise CryontoError("the output file is the input file; choose another -o", str(output))

@@ -1,6 +1,6 @@
 """CLI commands on the ontology itself: `categories`, `show`, `check`.
 
-Thin doors onto `cryonto.ontology` and `cryonto.check`: parse options, call the
+Thin doors onto `cryonto.category` and `cryonto.check`: parse options, call the
 API, format. Bad input arrives as `CryontoError` and `CryontoGroup` turns it
 into one line and exit 2; a failed check run exits 1.
 """
@@ -32,7 +32,7 @@ GERMAN_NOTE = ("German labels are the cryonto project's translation, not the wor
 
 
 def _system(files: Sequence[Path]):
-    from cryonto.ontology import load_category_system
+    from cryonto.category import load_category_system
 
     return load_category_system(list(files) if files else None)
 
@@ -121,7 +121,7 @@ _STANCE_HEADINGS = {
 def _ref(system, iri: str, lang: str) -> dict:
     other = system.get(iri)
     if other is None:
-        from cryonto.ontology import curie
+        from cryonto.category import curie
 
         return {"notation": None, "iri": iri, "label": curie(iri)}
     return {"notation": other.notation, "iri": iri, "label": other.label(lang)}
@@ -327,8 +327,8 @@ def check(ontology_files: tuple[Path, ...], fmt: str, fail_on: str, reasoner: bo
 
 
 def _report_text(report, fail_on: str, failed: bool) -> str:
+    from cryonto.category import curie
     from cryonto.check import SEVERITIES
-    from cryonto.ontology import curie
 
     counts = report.counts
     files = ", ".join(str(p) for p in report.sources)

@@ -75,7 +75,7 @@ class Categories:
     """Code text -> cryonto category IRI, resolved once per distinct text (a dict after that)."""
 
     def __init__(self, ontology: Path | str | Sequence[Path | str] | None = None) -> None:
-        from cryonto.ontology import load_category_system
+        from cryonto.category import load_category_system
 
         self.system = load_category_system(list(ontology) if isinstance(ontology, list | tuple)
                                            else ontology)

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryonto import resources
+from cryonto.category import CategorySystem, Concept, load_category_system, local_name
 from cryonto.errors import CryontoError
-from cryonto.ontology import CategorySystem, Concept, load_category_system, local_name
 from cryonto.queries import run_query
 from cryonto.rdf import GraphStore
 

@@ -31,7 +31,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import MaxNLocator
 
-from cryonto.ontology import CategorySystem, Concept
+from cryonto.category import CategorySystem, Concept
 from cryonto.report.data import CategoryLinkEdge, ReportData, category_links
 
 #: Okabe & Ito (2008): distinguishable with every common colour-vision deficiency

@@ -22,8 +22,8 @@ from markupsafe import Markup
 from cryonto import __version__ as cryonto_version
 from cryonto import resources
 from cryonto.atomic import write_bytes, write_text
+from cryonto.category import Finding, Record, local_name
 from cryonto.errors import CryontoError
-from cryonto.ontology import Finding, Record, local_name
 from cryonto.queries import run_query
 from cryonto.report.data import ReportData, category_links
 from cryonto.report.figures import category_figure

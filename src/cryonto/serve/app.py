@@ -36,7 +36,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cryonto.ontology import CATEGORY_SCHEME
+from cryonto.category import CATEGORY_SCHEME
 from cryonto.rdf import GraphStore, guard
 from cryonto.rdf.serialize import serialize_triples
 from cryonto.sandbox import Zygote

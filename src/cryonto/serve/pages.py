@@ -5,7 +5,7 @@ The same `Pages` renders the static documentation site (`cryonto docs`,
 is), `root` and `static` (where the site's index and style sheet are) and
 `site=True` chosen by the caller.
 
-Concept pages come from `cryonto.ontology` (the same `Concept` objects the
+Concept pages come from `cryonto.category` (the same `Concept` objects the
 CLI prints), built once from the store's ontology graph, so a page shows what
 the endpoint answers. Templates are Jinja2 with autoescaping on; the served
 pages carry no inline script (the query page loads ``/_static/query.js``), so a
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, PackageLoader
 
-from cryonto.ontology import (
+from cryonto.category import (
     STANCES,
     CategorySystem,
     Concept,
@@ -200,7 +200,7 @@ class Pages:
 
 
 def _notation_of(system: CategorySystem, iri: str) -> tuple:
-    from cryonto.ontology import notation_key
+    from cryonto.category import notation_key
 
     concept = system.get(iri)
     return notation_key(concept.notation if concept else None)

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from cryonto import __version__
 from cryonto.atomic import write_bytes, write_text
+from cryonto.category import CategorySystem
 from cryonto.errors import CryontoError
-from cryonto.ontology import CategorySystem
 from cryonto.writers import CODEBOOK_NS, XML_DECLARATION, stable_guid, validate_xml
 
 FORMATS = ("qdc", "csv", "xlsx", "md")
