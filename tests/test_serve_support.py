@@ -24,7 +24,8 @@ import pyoxigraph as ox
 import uvicorn
 
 from cryonto.rdf import GraphStore
-from cryonto.serve import add_w3c_test_graphs, create_app
+from cryonto.serve.app import create_app
+from cryonto.serve.w3c import add_w3c_test_graphs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "serve"

@@ -117,7 +117,7 @@ def test_manifest_is_complete():
 def test_preloaded_graphs_are_the_suite_data():
     """`--w3c-test-graphs` holds exactly data1.nt–data3.nt under the IRIs the tests use."""
     from cryonto.rdf import GraphStore
-    from cryonto.serve import add_w3c_test_graphs
+    from cryonto.serve.w3c import add_w3c_test_graphs
 
     store = GraphStore()
     add_w3c_test_graphs(store)

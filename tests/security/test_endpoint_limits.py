@@ -22,7 +22,7 @@ import pytest
 import uvicorn
 
 from cryonto.rdf import GraphStore
-from cryonto.serve import create_app
+from cryonto.serve.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "paper-quotes.ttl"

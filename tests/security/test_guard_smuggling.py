@@ -31,7 +31,7 @@ from cryonto.cli import main
 from cryonto.errors import QueryRefused
 from cryonto.rdf import GraphStore
 from cryonto.rdf.guard import check, check_query
-from cryonto.serve import create_app
+from cryonto.serve.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "paper-quotes.ttl"

@@ -101,8 +101,9 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
 
     from cryonto.rdf import GraphStore
     from cryonto.remote import check_timeout
-    from cryonto.serve import add_w3c_test_graphs, create_app
+    from cryonto.serve.app import create_app
     from cryonto.serve.http_guard import head_deadline_protocol, host_names
+    from cryonto.serve.w3c import add_w3c_test_graphs
 
     check_timeout(timeout)  # nan and inf pass click's FloatRange
     try:
