@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 from SPARQLWrapper import JSON, N3, POST, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
-from test_serve_support import (
+from support.serve import (
     ThreadServer,
     embedded_solutions,
     example_store,
