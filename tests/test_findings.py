@@ -322,6 +322,7 @@ def test_worked_example_reproduces(tmp_path: Path, shared: Path) -> None:
     assert bad.output.strip().replace(str(tmp_path) + "/", "") in console
 
 
+@pytest.mark.slow
 def test_both_engines_agree_on_the_findings_profile(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.ttl", PREFIXES + """
 ex:f a cry:Finding ; cry:bearsOn cry:Pause , ex:Nope ; cito:supports cry:Pause , ex:Nope ;

@@ -317,6 +317,7 @@ def test_pseudonyms_accepted(tmp_path, pseudonym):
     assert validate([write(store, tmp_path / "p.ttl")], "shareable").results == []
 
 
+@pytest.mark.slow
 def test_all_breakages_at_once_same_results_as_pyshacl(tmp_path):
     """Every core breakage in one file (on separate copies of the study): engines agree."""
     store = ox.Store()

@@ -203,6 +203,7 @@ def _violations(path: Path) -> list[str]:
                                                                            sh.Violation)]
 
 
+@pytest.mark.slow
 def test_redacted_turtle_passes_the_shareable_shapes(tmp_path):
     plain, shared = tmp_path / "plain.ttl", tmp_path / "shared.ttl"
     export_turtle([STUDY], plain)
@@ -232,6 +233,7 @@ def test_round_trip_of_the_fixture_is_a_fixed_point(tmp_path):
         sorted(_rows(tmp_path / "two.csv"), key=lambda r: (r["segment_id"], r["code"]))
 
 
+@pytest.mark.slow
 def test_redacted_csv_imports_and_passes_shareable_with_a_license(tmp_path):
     """--redact output + import csv + export turtle --redact --license --creator: the
     documented sharing path (the re-import records the CSV's file name; --redact drops it)."""
