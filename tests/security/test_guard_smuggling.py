@@ -149,6 +149,7 @@ def test_cli_runner_refuses_with_one_line_and_contacts_nothing(listener, tmp_pat
     assert listener.settle() == 0
 
 
+@pytest.mark.slow
 def test_cli_subprocess_refuses_and_contacts_nothing(listener, tmp_path):
     for name, sparql in payloads(listener.url).items():
         path = tmp_path / f"{name}.rq"
