@@ -8,23 +8,16 @@ script error fails the test.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from test_serve_support import ThreadServer, example_store
+from support.peers import BROWSER, CHROMIUM, CHROMIUM_ARGS
+from support.serve import ThreadServer, example_store
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, BROWSER]
 
-CHROMIUM = Path(os.environ.get("CRYONTO_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = CHROMIUM_ARGS
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
-
-if not CHROMIUM.exists():  # pragma: no cover - CI installs Debian's chromium
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +28,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS,
                                              headless=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.peers import JAVA
 
 from cryonto import resources
 from cryonto.check import (
@@ -23,8 +23,7 @@ from cryonto.errors import CryontoError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ontology"
 MINI = [FIXTURES / "mini-crying.ttl", FIXTURES / "mini-literature.ttl"]
-JAVA = shutil.which("java") is not None
-needs_java = pytest.mark.skipif(not JAVA, reason="HermiT needs java")
+needs_java = JAVA
 
 
 def _args(paths: list[Path]) -> list[str]:

@@ -110,8 +110,6 @@ def test_turtle_redacted_without_license_warns(tmp_path, monkeypatch):
 
 
 def test_shareable_validation_of_redacted_turtle(tmp_path):
-    if "validate" not in main.commands:
-        pytest.skip("cryonto validate is not registered yet")
     out = tmp_path / "shared.ttl"
     assert run("export", "turtle", STUDY, "-o", out, "--redact", "--salt", SALT,
                "--license", LICENSE, "--creator", "Test team").exit_code == 0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from shared_paths import SHARED
+from support.paths import SHARED
 
 from cryonto.cli import main
 from cryonto.errors import CryontoError
@@ -53,7 +53,7 @@ def test_spec_sample_counts_printed(tmp_path):
     assert out.is_file()
 
 
-@pytest.mark.skipif(not SPEC_QDE.is_file(), reason="REFI reference files absent")
+@pytest.mark.usefixtures("shared")
 def test_spec_sample_bare_qde_json(tmp_path):
     out = tmp_path / "spec.ttl"
     result = run("refi", str(SPEC_QDE), "-o", str(out), "--json", "--study", "Spec Sample")

@@ -25,7 +25,8 @@ import subprocess
 
 import pyoxigraph as ox
 import pytest
-from test_serve_support import (
+from support.peers import COMUNICA, COMUNICA_PEER
+from support.serve import (
     EXAMPLE_DATA,
     ROOT,
     cli_server,
@@ -37,9 +38,7 @@ from test_serve_support import (
 
 from cryonto.rdf import GraphStore
 
-pytestmark = pytest.mark.integration
-
-COMUNICA = ROOT / "node_modules" / ".bin" / "comunica-sparql"
+pytestmark = [pytest.mark.integration, COMUNICA_PEER]
 
 EXTRA = {
     "concepts": """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -51,10 +50,6 @@ SELECT ?s ?text WHERE { ?s a oa:Annotation ; oa:hasTarget/oa:hasSelector/oa:exac
     "counts": """PREFIX oa: <http://www.w3.org/ns/oa#>
 SELECT ?body (COUNT(?s) AS ?n) WHERE { ?s oa:hasBody ?body } GROUP BY ?body""",
 }
-
-if not COMUNICA.exists():  # pragma: no cover - CI installs it (scripts/install-test-peers.sh)
-    pytest.skip("comunica-sparql not installed: run `npm install` in the repository",
-                allow_module_level=True)
 
 
 @pytest.fixture(scope="module")

@@ -15,23 +15,21 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from report_support import (
+from support.report import (
     ARGS,
+    BROWSER,
     CHROMIUM,
     axe_violations,
     broken_local_links,
     figure_sizes,
     open_page,
-    require_browser,
 )
 
 from cryonto.category import load_category_system, local_name
 from cryonto.cli import main
 from cryonto.report.data import category_links
 
-pytestmark = pytest.mark.integration
-require_browser()
-sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [pytest.mark.integration, BROWSER]
 
 VERSION_IRI = "https://w3id.org/cryonto/crying/0.1.0"
 OWL_VERSION_IRI = ox.NamedNode("http://www.w3.org/2002/07/owl#versionIRI")
@@ -49,6 +47,8 @@ def site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS,
                                              headless=True)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from shared_paths import SHARED
+from support.paths import SHARED
 
+from cryonto import importing
 from cryonto.cli import main
 from cryonto.coded import from_store
 from cryonto.generate import CATEGORIES
@@ -52,7 +53,7 @@ def test_offsets_point_at_the_text_in_the_transcripts():
         assert text[int(row["start"]):int(row["end"])] == row["text"]
 
 
-@pytest.mark.skipif(not PAPER.is_file(), reason="the paper's text is not available here")
+@pytest.mark.usefixtures("shared")
 def test_every_quote_is_verbatim_in_the_results_section_in_order():
     paper = PAPER.read_text(encoding="utf-8")
     results = paper[paper.index("\nResults\n"):paper.index("\nDiscussion\n")]
@@ -62,7 +63,7 @@ def test_every_quote_is_verbatim_in_the_results_section_in_order():
     assert [text for _, text in segments] == quotes  # all of them, in the paper's order
 
 
-@pytest.mark.skipif(not PAPER.is_file(), reason="the paper's text is not available here")
+@pytest.mark.usefixtures("shared")
 def test_each_quote_sits_under_its_category_heading():
     paper = PAPER.read_text(encoding="utf-8")
     headings = {"A1.1": "Protest Crying", "A1.2": "Overwhelmed Crying",
@@ -113,7 +114,6 @@ def test_turtle_and_csv_agree():
 
 
 def test_turtle_is_what_import_csv_makes(tmp_path):
-    importing = pytest.importorskip("cryonto.importing")
     out = tmp_path / "pq.ttl"
     importing.import_to_turtle("csv", CSV, out, study="paper-quotes")
 

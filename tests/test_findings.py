@@ -289,9 +289,7 @@ def _block(text: str, lang: str) -> str:
     return text.split(f"```{lang}\n", 1)[1].split("```", 1)[0]
 
 
-def test_worked_example_reproduces(tmp_path: Path) -> None:
-    from shared_paths import SHARED
-
+def test_worked_example_reproduces(tmp_path: Path, shared: Path) -> None:
     doc = DOC.read_text(encoding="utf-8")
     bib = write(tmp_path / "sonderland2024.bib", _block(doc, "bibtex"))
     src = write(tmp_path / "sonderland2024.csv", _block(doc, "csv"))
@@ -308,7 +306,7 @@ def test_worked_example_reproduces(tmp_path: Path) -> None:
     for line in table.output.strip().splitlines():
         assert line in console, line
     # the study is in the paper's reference list and was not in the graph before
-    paper = (SHARED / "seeds" / "gutjahr-marten-benecke-crying-working-models.txt").read_text(
+    paper = (shared / "seeds" / "gutjahr-marten-benecke-crying-working-models.txt").read_text(
         encoding="utf-8")
     assert "Sønderland, N. M., Solbakken, O. A., Eilertsen, D. E., Nordmo, M., & Monsen" in paper
     g, (f,) = findings_in(out)
@@ -324,6 +322,7 @@ def test_worked_example_reproduces(tmp_path: Path) -> None:
     assert bad.output.strip().replace(str(tmp_path) + "/", "") in console
 
 
+@pytest.mark.slow
 def test_both_engines_agree_on_the_findings_profile(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.ttl", PREFIXES + """
 ex:f a cry:Finding ; cry:bearsOn cry:Pause , ex:Nope ; cito:supports cry:Pause , ex:Nope ;

@@ -78,6 +78,7 @@ def test_clean_generated_study_has_only_the_unmapped_code_warnings(tmp_path):
     assert not report.failed() and report.failed(strict=True)
 
 
+@pytest.mark.slow
 def test_fast_engine_equals_pyshacl_on_generated_data_with_errors(tmp_path):
     study = generate_study(600, documents=12, errors=40, seed=5, full_text=True)
     out = tmp_path / "g.ttl"

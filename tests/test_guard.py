@@ -206,6 +206,7 @@ def test_api_never_contacts_the_listener(tmp_path) -> None:
     assert listener.contacts == []
 
 
+@pytest.mark.slow
 def test_cli_never_contacts_the_listener(tmp_path) -> None:
     with Listener() as listener:
         for name, sparql in _attacks(listener.port).items():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from refi_builders import Project, Sel, guid
+from support.refi_builders import Project, Sel, guid
 
 from cryonto.category import load_category_system
 from cryonto.cli import main

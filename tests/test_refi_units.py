@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from refi_builders import LAYOUTS, Project, Sel, guid, utf16_offset
+from support.refi_builders import LAYOUTS, Project, Sel, guid, utf16_offset
 
 from cryonto.errors import CryontoError
 from cryonto.readers.positions import Offsets, Selection, boundary_score, decide

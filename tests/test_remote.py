@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from support.servers import free_port
 
 from cryonto.errors import CryontoError, RemoteError
 from cryonto.queries import run_query
@@ -23,9 +24,6 @@ from cryonto.remote import (
     derive_gsp_url,
     push,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "paper-quotes.ttl"

@@ -1,7 +1,8 @@
 """Integration: push to a real server, run the whole query library remotely, compare with embedded.
 
 Oxigraph (`oxigraph serve`, from PyPI) always runs; Debian's Virtuoso runs where `virtuoso-t` is
-installed (the CI script installs it) and is skipped with the reason otherwise. Rows are compared
+installed (the CI script installs it) and is skipped with the reason otherwise (in CI, where
+CI=true, a missing peer fails instead: tests/support/peers.py). Rows are compared
 order-insensitively; numbers numerically (booleans as 0/1, which is how Virtuoso answers them);
 GROUP_CONCAT columns as sets of their parts.
 """
@@ -14,20 +15,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from support.peers import OXIGRAPH, VIRTUOSO
+from support.servers import oxigraph_server, sparql_json, virtuoso_server
 
 from cryonto.queries import list_queries, run_query
 from cryonto.rdf import GraphStore
 from cryonto.remote import DEFAULT_DATA_GRAPH, push
 from cryonto.vocab import ONTOLOGY_GRAPH
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import (
-    oxigraph_binary,
-    oxigraph_server,
-    sparql_json,
-    virtuoso_binary,
-    virtuoso_server,
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = [ROOT / "examples" / "paper-quotes.ttl",
@@ -103,7 +97,7 @@ def _push_cli(args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run([*CLI, "push", *args], capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.skipif(oxigraph_binary() is None, reason="the oxigraph CLI is not installed")
+@OXIGRAPH
 def test_oxigraph_push_and_whole_library(tmp_path, embedded) -> None:
     with oxigraph_server(tmp_path) as server:
         done = _push_cli(["--endpoint", server.query_url, "--batch-size", "200",
@@ -134,9 +128,7 @@ def test_oxigraph_push_and_whole_library(tmp_path, embedded) -> None:
         assert "sparql update" in update.stderr
 
 
-@pytest.mark.skipif(virtuoso_binary() is None,
-                    reason="virtuoso-t is not installed (apt-get install virtuoso-opensource; "
-                           "scripts/install-test-peers.sh does it in CI)")
+@VIRTUOSO
 def test_virtuoso_push_and_whole_library(tmp_path, embedded) -> None:
     with virtuoso_server(tmp_path) as server:
         done = _push_cli(["--endpoint", server.query_url, "--user", server.user,
@@ -152,7 +144,7 @@ def test_virtuoso_push_and_whole_library(tmp_path, embedded) -> None:
         assert len(wrong.stderr.strip().splitlines()) <= 2
 
 
-@pytest.mark.skipif(oxigraph_binary() is None, reason="the oxigraph CLI is not installed")
+@OXIGRAPH
 def test_header_comment_naming_updates_is_still_a_query(tmp_path) -> None:
     """SPARQLWrapper strips every other comment line and would send this SELECT as a LOAD."""
     local = run_query(HEADER_NAMES_UPDATES)
@@ -164,7 +156,7 @@ def test_header_comment_naming_updates_is_still_a_query(tmp_path) -> None:
     assert remote.values() == local.values()
 
 
-@pytest.mark.skipif(oxigraph_binary() is None, reason="the oxigraph CLI is not installed")
+@OXIGRAPH
 def test_sparql_update_push_replaces_a_graph(tmp_path) -> None:
     """queries/remote/drop-graph.rq and insert-data.rq, with their header comments, on a store."""
     graph = "https://example.org/replaced"

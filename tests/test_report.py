@@ -16,24 +16,22 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from report_support import (
+from support.report import (
     ARGS,
+    BROWSER,
     CHROMIUM,
     ROOT,
     axe_violations,
     broken_local_links,
     figure_sizes,
     open_page,
-    require_browser,
 )
 
 from cryonto.category import load_category_system
 from cryonto.cli import main
 from cryonto.report.data import category_links
 
-pytestmark = pytest.mark.integration
-require_browser()
-sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [pytest.mark.integration, BROWSER]
 
 EXAMPLE_CSV = ROOT / "examples" / "paper-quotes.csv"
 
@@ -59,6 +57,8 @@ def reports(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def browser():
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS,
                                              headless=True)

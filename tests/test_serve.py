@@ -16,7 +16,7 @@ import time
 import httpx
 import pyoxigraph as ox
 import pytest
-from test_serve_support import (
+from support.serve import (
     ThreadServer,
     cli_server,
     embedded_solutions,

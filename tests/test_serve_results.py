@@ -12,7 +12,7 @@ import json
 
 import pyoxigraph as ox
 import pytest
-from test_serve_support import solutions_key
+from support.serve import solutions_key
 
 from cryonto.serve.results import write_csv, write_json, write_tsv, write_xml
 

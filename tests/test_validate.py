@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from click.testing import CliRunner
-from test_shapes import CRY, DCT, OA, doc, drop, good_dataset, lit, put, seg, store_of, write
+from support.shapes import CRY, DCT, OA, doc, drop, good_dataset, lit, put, seg, store_of, write
 
 from cryonto.cli import main
 from cryonto.shacl import load_shapes, profile_files, validate

@@ -28,7 +28,7 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF
-from test_serve_support import cli_server
+from support.serve import cli_server
 
 pytestmark = pytest.mark.integration
 

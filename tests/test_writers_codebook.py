@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import xmlschema
-from shared_paths import SHARED
+from support.paths import SHARED
 
 from cryonto.category import load_category_system
 from cryonto.errors import CryontoError
@@ -30,7 +30,8 @@ NS = {"q": "urn:QDA-XML:codebook:1.0"}
 
 
 def _schema(name: str) -> xmlschema.XMLSchema:
-    """The reference schema when present (so tests do not trust our own copy), else ours."""
+    """The reference schema when present (so tests do not trust our own copy), else ours,
+    which `test_packaged_schemas_are_the_reference_ones` holds to be the same bytes."""
     path = REFERENCE / name if (REFERENCE / name).is_file() else SCHEMA_DIR / name
     return xmlschema.XMLSchema(str(path))
 
@@ -39,10 +40,12 @@ def _codes(path: Path) -> list[ET.Element]:
     return ET.parse(path).getroot().findall(".//q:Code", NS)
 
 
-def test_packaged_schemas_are_the_reference_ones():
+def test_packaged_schemas_are_the_reference_ones(shared):
+    """Our copies are the reference schemas: so `_schema` may fall back to them."""
     for name in ("Codebook.xsd", "Project.xsd"):
-        if (REFERENCE / name).is_file():
-            assert (SCHEMA_DIR / name).read_bytes() == (REFERENCE / name).read_bytes()
+        reference = shared / "reference/refi-qda" / name
+        assert reference.is_file(), f"{reference} is missing from the shared folder"
+        assert (SCHEMA_DIR / name).read_bytes() == reference.read_bytes()
 
 
 def test_qdc_is_valid_and_has_33_codes_with_stable_guids(tmp_path):

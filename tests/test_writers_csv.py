@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cryonto import importing
 from cryonto.coded import Code, CodedDataset, Document, Segment
 from cryonto.errors import CryontoError
 from cryonto.exporting import export_csv, export_turtle, load_datasets
@@ -202,11 +203,8 @@ def _violations(path: Path) -> list[str]:
                                                                            sh.Violation)]
 
 
+@pytest.mark.slow
 def test_redacted_turtle_passes_the_shareable_shapes(tmp_path):
-    from cryonto import resources
-
-    if not (resources.shapes_dir() / "shareable.ttl").is_file():
-        pytest.skip("shapes/shareable.ttl not available")
     plain, shared = tmp_path / "plain.ttl", tmp_path / "shared.ttl"
     export_turtle([STUDY], plain)
     export_turtle([STUDY], shared, redact=True, salt=SALT, creator="Test team",
@@ -216,9 +214,6 @@ def test_redacted_turtle_passes_the_shareable_shapes(tmp_path):
 
 
 def test_round_trip_csv_rdf_csv_same_rows(tmp_path):
-    importing = pytest.importorskip("cryonto.importing")
-    if not EXAMPLE.is_file():
-        pytest.skip("examples/paper-quotes.csv not available")
     importing.import_to_turtle("csv", EXAMPLE, tmp_path / "pq.ttl", study="paper-quotes")
     result = export_csv([tmp_path / "pq.ttl"], tmp_path / "pq.csv")
     assert result.counts_in == result.counts_out
@@ -230,7 +225,6 @@ def test_round_trip_csv_rdf_csv_same_rows(tmp_path):
 
 
 def test_round_trip_of_the_fixture_is_a_fixed_point(tmp_path):
-    importing = pytest.importorskip("cryonto.importing")
     export_csv([STUDY], tmp_path / "one.csv")
     importing.import_to_turtle("csv", tmp_path / "one.csv", tmp_path / "one.ttl",
                                study="export-fixture")
@@ -239,14 +233,10 @@ def test_round_trip_of_the_fixture_is_a_fixed_point(tmp_path):
         sorted(_rows(tmp_path / "two.csv"), key=lambda r: (r["segment_id"], r["code"]))
 
 
+@pytest.mark.slow
 def test_redacted_csv_imports_and_passes_shareable_with_a_license(tmp_path):
     """--redact output + import csv + export turtle --redact --license --creator: the
     documented sharing path (the re-import records the CSV's file name; --redact drops it)."""
-    importing = pytest.importorskip("cryonto.importing")
-    from cryonto import resources
-
-    if not (resources.shapes_dir() / "shareable.ttl").is_file():
-        pytest.skip("shapes/shareable.ttl not available")
     export_csv([STUDY], tmp_path / "shared.csv", redact=True, salt=SALT)
     importing.import_to_turtle("csv", tmp_path / "shared.csv", tmp_path / "shared.ttl",
                                study="export-fixture")

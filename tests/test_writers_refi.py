@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 import xmlschema
-from shared_paths import SHARED
+from support.paths import SHARED
 
+from cryonto import importing
 from cryonto.coded import Code, CodedDataset, Coder, Document, Segment
 from cryonto.errors import CryontoError
 from cryonto.exporting import export_refi, load_datasets
@@ -178,12 +179,7 @@ def test_bad_created_is_left_out_not_invalid():
 # -- round trips through the importer ---------------------------------------------
 
 
-def _importer():
-    return pytest.importorskip("cryonto.importing")
-
-
 def _import(fmt: str, path: Path, out: Path, study: str) -> CodedDataset:
-    importing = _importer()
     importing.import_to_turtle(fmt, path, out, study=study)
     (ds,) = load_datasets([out])
     return ds
@@ -207,7 +203,7 @@ def _view(ds: CodedDataset):
     return codes, positioned, whole, documents, coders
 
 
-@pytest.mark.skipif(not ATLAS.is_file(), reason="REFI-QDA reference sample not available")
+@pytest.mark.usefixtures("shared")
 def test_round_trip_refi_rdf_refi_rdf_spec_sample(tmp_path):
     first = _import("refi", ATLAS, tmp_path / "one.ttl", "atlas")
     result = export_refi([tmp_path / "one.ttl"], tmp_path / "one.qdpx")
@@ -233,8 +229,6 @@ def test_round_trip_refi_rdf_refi_rdf_spec_sample(tmp_path):
 
 def test_round_trip_csv_rdf_refi_rdf_keeps_segments_and_texts(tmp_path):
     examples = Path(__file__).parent.parent / "examples" / "paper-quotes.csv"
-    if not examples.is_file():
-        pytest.skip("examples/paper-quotes.csv not available")
     first = _import("csv", examples, tmp_path / "one.ttl", "paper-quotes")
     export_refi([tmp_path / "one.ttl"], tmp_path / "pq.qdpx")
     second = _import("refi", tmp_path / "pq.qdpx", tmp_path / "two.ttl", "paper-quotes")

@@ -24,6 +24,8 @@ import uvicorn
 from cryonto.rdf import GraphStore
 from cryonto.serve.app import create_app
 
+pytestmark = pytest.mark.integration  # real uvicorn and worker processes
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "paper-quotes.ttl"
 

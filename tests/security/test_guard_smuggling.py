@@ -149,6 +149,7 @@ def test_cli_runner_refuses_with_one_line_and_contacts_nothing(listener, tmp_pat
     assert listener.settle() == 0
 
 
+@pytest.mark.slow
 def test_cli_subprocess_refuses_and_contacts_nothing(listener, tmp_path):
     for name, sparql in payloads(listener.url).items():
         path = tmp_path / f"{name}.rq"
@@ -202,12 +203,14 @@ def _ask_endpoint(url: str, listener) -> None:
                     assert len(response.text.strip().splitlines()) == 1
 
 
+@pytest.mark.integration
 def test_endpoint_refuses_and_contacts_nothing(listener):
     with uvicorn_server(GraphStore.with_ontology([EXAMPLE])) as url:
         _ask_endpoint(url, listener)
     assert listener.settle() == 0
 
 
+@pytest.mark.integration
 def test_cryonto_serve_subprocess_refuses_and_contacts_nothing(listener):
     port = _free_port()
     proc = subprocess.Popen([CRYONTO, "serve", "--port", str(port), "--data", str(EXAMPLE),

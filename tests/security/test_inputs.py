@@ -28,6 +28,7 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.budget import examples
 
 from cryonto.errors import CryontoError
 from cryonto.readers.xmlsafe import refuse_xml_entities
@@ -199,7 +200,7 @@ def _guard_refuses(data: bytes, chunk: int) -> bool:
     return False
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(1500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rdf_xml_docs(), st.integers(1, 97))
 def test_entity_guard_against_the_engine(doc: tuple[bytes, bool], chunk: int) -> None:
     """The guard refuses every document whose expansion the engine performs, whatever the
@@ -297,6 +298,7 @@ def _random_text(size: int) -> str:
     return "".join(rnd.choices("abcdefghij klmnopqrs\n", k=size))
 
 
+@pytest.mark.slow
 def test_transcript_over_the_literal_limit_in_a_qdpx(tmp_path: Path) -> None:
     study = tmp_path / "s.ttl"
     assert run_cli("generate", "--segments", "5", "--full-text", "-o", study).returncode == 0
@@ -426,6 +428,7 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(mount)], check=True)
 
 
+@pytest.mark.slow
 def test_full_disk(full_disk: Path, tmp_path: Path) -> None:
     source = tmp_path / "study.csv"
     made = run_cli("generate", "--segments", "3000", "-o", tmp_path / "s.ttl", "--csv", source)
@@ -458,6 +461,7 @@ def test_bad_endpoint_and_timeout(args: list[str]) -> None:
 
 # -- 10. temporary files after kill -9; control bytes on the terminal ----------------------
 
+@pytest.mark.slow
 def test_kill_9_mid_write_leaves_nothing_behind_after_the_next_write(tmp_path: Path) -> None:
     out = tmp_path / "big.ttl"
     process = subprocess.Popen([sys.executable, "-c", CLI, "generate", "--segments", "400000",

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from support.budget import examples
 
 from cryonto.cli import main
 from cryonto.coded import from_store
@@ -74,7 +75,7 @@ def test_neutralise(value, written):
 
 
 @given(st.text())
-@settings(max_examples=2000)
+@settings(max_examples=examples(2000))
 def test_neutralised_text_is_safe_and_reversible(text):
     written = neutralise(text)
     assert safe(written)
@@ -84,7 +85,7 @@ def test_neutralised_text_is_safe_and_reversible(text):
 
 @given(st.lists(st.lists(st.text(), min_size=1, max_size=4), min_size=1, max_size=5),
        st.sampled_from([",", "\t"]))
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 def test_csv_and_tsv_cells_are_safe_and_come_back(rows, delimiter):
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
@@ -104,7 +105,7 @@ SEPARATOR_TEXT = st.one_of(
 
 @given(st.lists(SEPARATOR_TEXT, min_size=1, max_size=4), st.sampled_from([",", "\t"]))
 @example(["-1", "WEBSERVICE(1)"], ",")
-@settings(max_examples=1000)
+@settings(max_examples=examples(1000))
 def test_a_foreign_separator_inside_a_cell_cannot_start_a_formula_cell(row, delimiter):
     """OWASP: separators and quotes inside a cell must not let a new cell begin there.
     Either the row has none (then any separator finds the same cells) or every cell of it

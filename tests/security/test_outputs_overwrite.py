@@ -83,6 +83,7 @@ COMMANDS: dict[str, tuple[str, list[str]]] = {
 
 @pytest.mark.parametrize("link", LINKS)
 @pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.slow
 def test_output_equal_to_an_input_is_refused(tmp_path: Path, study: dict[str, Path],
                                              command: str, link: str) -> None:
     kind, template = COMMANDS[command]

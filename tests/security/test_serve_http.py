@@ -27,6 +27,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 import uvicorn
+from support.peers import BROWSER, CHROMIUM
 
 from cryonto.serve.http_guard import LOOPBACK_HOSTS, QuietErrors, host_names
 from cryonto.serve.pages import Pages
@@ -172,6 +173,7 @@ def _complete(data: bytes) -> bool:
     ("GET", "/ProtestCrying"), ("POST", "/sparql"), ("GET", "/_static/query.js")])
 @pytest.mark.parametrize("host", [f"{EVIL}:666", EVIL, f"{EVIL}.", "127.0.0.1.evil.example",
                                   "localhost.evil.example:8890", "[::2]:8890"])
+@pytest.mark.integration
 def test_a_foreign_host_is_refused_and_never_echoed(clean_log, method, path, host):
     response = httpx.request(method, f"{clean_log.url}{path}", headers={"Host": host},
                              data={"query": "ASK {}"} if method == "POST" else None)
@@ -181,6 +183,7 @@ def test_a_foreign_host_is_refused_and_never_echoed(clean_log, method, path, hos
     no_evil(response)
 
 
+@pytest.mark.integration
 def test_a_missing_or_malformed_host_is_refused(clean_log):
     answer = raw_exchange(clean_log.port, b"GET /sparql HTTP/1.0\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 400")
@@ -189,6 +192,7 @@ def test_a_missing_or_malformed_host_is_refused(clean_log):
     assert answer.startswith(b"HTTP/1.1 400") and b"evil" not in answer
 
 
+@pytest.mark.integration
 def test_an_absolute_request_target_does_not_smuggle_a_host(clean_log):
     answer = raw_exchange(clean_log.port, f"GET http://{EVIL}:666/sparql HTTP/1.1\r\n"
                           f"Host: 127.0.0.1:{clean_log.port}\r\nConnection: close\r\n\r\n"
@@ -199,6 +203,7 @@ def test_an_absolute_request_target_does_not_smuggle_a_host(clean_log):
 
 @pytest.mark.parametrize("name", ["127.0.0.1", "localhost", "LOCALHOST", "[::1]",
                                   "lab.example"])
+@pytest.mark.integration
 def test_bound_and_allowed_names_are_answered_and_echoed(clean_log, name):
     for host in (f"{name}:{clean_log.port}", f"{name}:9000"):  # 9000: an ssh tunnel's port
         response = httpx.get(f"{clean_log.url}/sparql", headers={"Host": host})
@@ -218,6 +223,7 @@ def test_host_names_add_the_bind_address_and_the_allowed_names():
             host_names(None, [bad])
 
 
+@pytest.mark.integration
 def test_the_bind_address_is_answered_and_other_loopback_addresses_are_not(tmp_path):
     """Bound to 127.0.0.2 (Linux routes all of 127/8 to loopback), Host 127.0.0.2 is fine."""
     port = free_port()
@@ -254,6 +260,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
                                     "http://localhost", "https://allowed.example"])
 @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded",
                                           "multipart/form-data; boundary=x", "text/plain"])
+@pytest.mark.integration
 def test_a_cross_origin_simple_post_is_refused(clean_log, origin, content_type):
     response = httpx.post(f"{clean_log.url}/sparql", content=b"query=ASK%20%7B%7D",
                           headers={"Origin": origin, "Content-Type": content_type})
@@ -263,6 +270,7 @@ def test_a_cross_origin_simple_post_is_refused(clean_log, origin, content_type):
     assert "access-control-allow-origin" not in response.headers
 
 
+@pytest.mark.integration
 def test_a_cross_origin_read_is_refused_too(clean_log):
     for method, path in (("GET", "/sparql?query=ASK%7B%7D"), ("GET", "/sparql"),
                          ("GET", f"/{SUBJECT[len(CRY):]}"), ("OPTIONS", "/sparql")):
@@ -273,12 +281,14 @@ def test_a_cross_origin_read_is_refused_too(clean_log):
         no_evil(response)
 
 
+@pytest.mark.integration
 def test_a_cross_site_post_without_origin_is_refused(clean_log):
     response = httpx.post(f"{clean_log.url}/sparql", data={"query": "ASK {}"},
                           headers={"Sec-Fetch-Site": "cross-site"})
     assert response.status_code == 403
 
 
+@pytest.mark.integration
 def test_same_origin_and_non_browser_posts_are_answered(clean_log):
     own = {"Origin": clean_log.url, "Sec-Fetch-Site": "same-origin"}
     for headers in (own, {}, {"Sec-Fetch-Site": "none"}):
@@ -288,6 +298,7 @@ def test_same_origin_and_non_browser_posts_are_answered(clean_log):
         assert response.json()["boolean"] is True
 
 
+@pytest.mark.integration
 def test_a_cors_origin_may_call(clean_log):
     response = httpx.post(f"{clean_log.url}/sparql", data={"query": "ASK {}"},
                           headers={"Origin": ALLOWED_ORIGIN})
@@ -305,12 +316,14 @@ def test_a_cors_origin_may_call(clean_log):
     ("/a%20b", 404), ("/%7Bx%7D", 404), ("/a%00b", 404), ("/%3Cx%3E.ttl", 404),
     ("/sparql?query=ASK%7B%7D&default-graph-uri=x:%00", 400),
     ("/sparql?query=ASK%7B%7D&named-graph-uri=x:%25zz%01", 400)])
+@pytest.mark.integration
 def test_malformed_iris_get_a_clean_4xx(clean_log, path, status):
     response = httpx.get(f"{clean_log.url}{path}", headers={"Accept": "text/plain"})
     assert response.status_code == status
     one_line(response)
 
 
+@pytest.mark.integration
 def test_a_client_that_goes_away_leaves_at_most_one_log_line(clean_log):
     start = clean_log.log_size()
     slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # a second or two
@@ -326,6 +339,7 @@ def test_a_client_that_goes_away_leaves_at_most_one_log_line(clean_log):
     assert len(lines) <= 2, lines  # one line per disconnect at most
 
 
+@pytest.mark.integration
 def test_a_stalled_body_gets_408_and_others_are_served_meanwhile(clean_log):
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", clean_log.port), timeout=30) as sock:
@@ -341,6 +355,7 @@ def test_a_stalled_body_gets_408_and_others_are_served_meanwhile(clean_log):
     assert time.monotonic() - started < 20  # --body-timeout 1; generous for a busy machine
 
 
+@pytest.mark.integration
 def test_an_unforeseen_exception_is_one_line_in_the_answer_and_the_log(caplog):
     """`QuietErrors` around an app that fails, in a real uvicorn (the endpoint has no known 500)."""
     async def failing(scope, receive, send):
@@ -375,6 +390,7 @@ def test_an_unforeseen_exception_is_one_line_in_the_answer_and_the_log(caplog):
 
 @pytest.mark.parametrize("sent", [b"", b"GET /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nAcc",
                                   b"GET /sparql?query=ASK%7B%7D HTT"])
+@pytest.mark.integration
 def test_a_stalled_request_head_is_closed(clean_log, sent):
     """Half a request line or header block, then nothing: closed after --body-timeout (1 s)."""
     started = time.monotonic()
@@ -386,6 +402,7 @@ def test_a_stalled_request_head_is_closed(clean_log, sent):
     assert time.monotonic() - started < 20  # generous: the deadline is 1 s
 
 
+@pytest.mark.integration
 def test_a_kept_alive_connection_gets_the_same_deadline_for_its_next_head(clean_log):
     with socket.create_connection(("127.0.0.1", clean_log.port), timeout=30) as sock:
         sock.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
@@ -433,6 +450,7 @@ def test_href_keeps_http_and_local_links(iri, target):
     assert Pages.href(iri) == target
 
 
+@pytest.mark.integration
 def test_the_resource_page_shows_hostile_iris_as_text(clean_log):
     response = httpx.get(f"{clean_log.url}/{SUBJECT[len(CRY):]}", headers={"Accept": "text/html"})
     assert response.status_code == 200
@@ -445,12 +463,13 @@ def test_the_resource_page_shows_hostile_iris_as_text(clean_log):
     assert "javascript:alert(document.domain)" in response.text  # shown, as text
 
 
+@BROWSER
+@pytest.mark.integration
 def test_in_chromium_no_link_runs_script(clean_log):
     """The linked-data page and the query page's result table, as a browser builds them."""
-    chromium = Path(os.environ.get("CRYONTO_CHROMIUM", "/usr/bin/chromium"))
-    if not chromium.exists():
-        pytest.skip(f"{chromium} not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
+    chromium = CHROMIUM
     query = f"SELECT ?o WHERE {{ <{SUBJECT}> <http://www.w3.org/2000/01/rdf-schema#seeAlso> ?o }}"
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(

@@ -2,32 +2,22 @@
 injected from node_modules, and the checks every page must pass.
 
 Never downloads a browser or axe: Chromium is /usr/bin/chromium (as in
-test_browser.py) and axe-core is the npm devDependency in package.json.
+test_browser.py) and axe-core is the npm devDependency in package.json. Both are
+test peers (`support.peers`): skipped locally when missing, a failure in CI.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import pytest
+from support.paths import ROOT
+from support.peers import AXE, BROWSER, CHROMIUM, require_peer
+from support.peers import CHROMIUM_ARGS as ARGS
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path(os.environ.get("CRYONTO_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-AXE = next((p for p in (ROOT / "node_modules" / "axe-core" / "axe.min.js",
-                        ROOT.parent.parent / "main" / "node_modules" / "axe-core" / "axe.min.js")
-            if p.is_file()), None)
-
-
-def require_browser() -> None:
-    if not CHROMIUM.exists():  # pragma: no cover - CI installs Debian's chromium
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)",
-                    allow_module_level=True)
-    pytest.importorskip("playwright.sync_api")
+__all__ = ["ARGS", "BROWSER", "CHROMIUM", "ROOT", "axe_violations", "broken_local_links",
+           "figure_sizes", "open_page"]
 
 
 def open_page(browser, url: str):
@@ -47,8 +37,7 @@ def open_page(browser, url: str):
 
 def axe_violations(page) -> list[str]:
     """Serious and critical axe-core violations of the page, one line each."""
-    if AXE is None:
-        pytest.skip("axe-core not installed (npm install: it is a devDependency)")
+    require_peer("axe-core", AXE.is_file(), "run `npm ci` in the repository (a devDependency)")
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     return [f"{v['id']} ({v['impact']}): {v['help']} at "

@@ -2,8 +2,8 @@
 
 `ThreadServer` runs uvicorn with `create_app` in a thread of the test process
 (so a test can inspect the store it serves); `cli_server` starts
-``cryonto serve`` as a subprocess, exactly as a user would. No test module
-here: pytest collects this file but finds nothing to run.
+``cryonto serve`` as a subprocess, exactly as a user would. A test that uses
+either is an integration test (``pytest.mark.integration``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,17 +25,11 @@ import uvicorn
 from cryonto.rdf import GraphStore
 from cryonto.serve.app import create_app
 from cryonto.serve.w3c import add_w3c_test_graphs
+from support.paths import EXAMPLES, ROOT
+from support.servers import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "serve"
-EXAMPLE_DATA = ROOT / "examples" / "paper-quotes.ttl"
+EXAMPLE_DATA = EXAMPLES / "paper-quotes.ttl"
 CRYONTO = Path(sys.executable).parent / "cryonto"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def example_store(w3c: bool = True) -> GraphStore:

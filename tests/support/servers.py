@@ -4,7 +4,7 @@
 server on a free loopback port, poll until it answers a SPARQL query (failing early, with the
 server's own output, if the process dies), and always stop it again: terminate, wait, kill.
 
-    from servers import oxigraph_server  # tests/ is on sys.path under pytest
+    from support.servers import oxigraph_server  # tests/ is on sys.path (conftest.py)
     with oxigraph_server(tmp_path) as server:
         server.query_url   # http://127.0.0.1:PORT/query
 """
