@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    from cryonto.agreement import agreement
+    from cryonto.reliability import agreement
 
     print(f"{'segments':>9} {'level':>9} {'bootstrap':>9} {'units':>10} {'seconds':>8}")
     for size in (int(s) for s in args.sizes.split(",")):

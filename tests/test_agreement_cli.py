@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cryonto.agreement import agreement
+from cryonto.reliability import agreement
 from cryonto.cli import main
 from cryonto.importing import import_to_turtle
 from cryonto.queries import run_query

@@ -14,9 +14,9 @@ from irrCAC.raw import CAC
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
-from cryonto.agreement.bootstrap import figures
-from cryonto.agreement.coefficients import compress, compute, patterns
-from cryonto.agreement.units import Table
+from cryonto.reliability.bootstrap import figures
+from cryonto.reliability.coefficients import compress, compute, patterns
+from cryonto.reliability.units import Table
 
 TOL = 1e-9
 

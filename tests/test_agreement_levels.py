@@ -12,9 +12,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cryonto.agreement.bootstrap import figures
-from cryonto.agreement.levels import unitized_level
-from cryonto.agreement.units import Coding, Codings, Selection
+from cryonto.reliability.bootstrap import figures
+from cryonto.reliability.levels import unitized_level
+from cryonto.reliability.units import Coding, Codings, Selection
 
 LENGTH = 60
 K = "https://w3id.org/cryonto/ProtestCrying"

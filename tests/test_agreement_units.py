@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cryonto.agreement.units import categories_of, load
+from cryonto.reliability.units import categories_of, load
 from cryonto.generate import generate_study, write_study
 from cryonto.queries import run_query
 

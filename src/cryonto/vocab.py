@@ -7,9 +7,11 @@ converter built from `PREFIXES`.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
-import curies
+if TYPE_CHECKING:  # curies pulls in pydantic (~0.3 s): built on first use, not on import
+    import curies
 
 
 class Namespace(str):
@@ -80,8 +82,12 @@ PREFIXES: dict[str, str] = {
     "obo": str(OBO),
 }
 
-#: the one CURIE converter (longest namespace wins)
-CONVERTER = curies.Converter.from_prefix_map(PREFIXES)
+@cache
+def converter() -> curies.Converter:
+    """The one CURIE converter (longest namespace wins)."""
+    import curies
+
+    return curies.Converter.from_prefix_map(PREFIXES)
 
 
 def compact(iri: str, *, extra: dict[str, str] | None = None) -> str:
@@ -90,8 +96,8 @@ def compact(iri: str, *, extra: dict[str, str] | None = None) -> str:
     IRIs whose rest still holds a path (`cry:data/study/x`) stay whole: a CURIE with
     slashes reads like a path, not a term. Anything else comes back unchanged.
     """
-    converter = CONVERTER if not extra else _with(tuple(sorted(extra.items())))
-    found = converter.compress(iri, strict=False)
+    converter_ = converter() if not extra else _with(tuple(sorted(extra.items())))
+    found = converter_.compress(iri, strict=False)
     if found is None or found == iri:
         return iri
     local = found.split(":", 1)[1]
@@ -106,8 +112,8 @@ def expand(text: str, *, extra: dict[str, str] | None = None) -> str:
     _, sep, rest = text.partition(":")
     if not sep or not rest or rest.startswith("//"):
         return text
-    converter = CONVERTER if not extra else _with(tuple(sorted(extra.items())))
-    found = converter.expand(text, strict=False)
+    converter_ = converter() if not extra else _with(tuple(sorted(extra.items())))
+    found = converter_.expand(text, strict=False)
     return found if found else text
 
 
@@ -119,6 +125,8 @@ def _with(extra: tuple[tuple[str, str], ...]) -> curies.Converter:
     for prefix, namespace in PREFIXES.items():
         if prefix not in merged and namespace not in taken:
             merged[prefix] = namespace
+    import curies
+
     return curies.Converter.from_prefix_map(merged)
 
 
@@ -126,7 +134,6 @@ __all__ = [
     "BASE",
     "BIBO",
     "CITO",
-    "CONVERTER",
     "CRY",
     "DATA",
     "DCTERMS",
@@ -150,5 +157,6 @@ __all__ = [
     "XSD",
     "Namespace",
     "compact",
+    "converter",
     "expand",
 ]

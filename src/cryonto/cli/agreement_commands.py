@@ -1,6 +1,6 @@
 """CLI command: agreement (registered on cryonto.cli.main).
 
-`cryonto agreement DATA...`: parse options, call `cryonto.agreement.agreement`,
+`cryonto agreement DATA...`: parse options, call `cryonto.reliability.agreement`,
 print or write the result (atomically) and, if asked, the disagreements table.
 """
 
@@ -41,11 +41,11 @@ def agreement_command(data: tuple[Path, ...], level: str, overlap: float, coders
                       rollup: bool, replicates: int, seed: int, fmt: str,
                       output: Path | None, disagreements: Path | None, redact: bool) -> None:
     """Intercoder agreement on the categories of coded DATA (Turtle from `cryonto import`)."""
-    from cryonto.agreement import agreement
-    from cryonto.agreement import disagreements as table
-    from cryonto.agreement.rdf import to_turtle
     from cryonto.atomic import write_bytes
     from cryonto.errors import CryontoError
+    from cryonto.reliability import agreement
+    from cryonto.reliability import disagreements as table
+    from cryonto.reliability.rdf import to_turtle
 
     if disagreements is not None and disagreements.suffix.lower() not in (".csv", ".xlsx"):
         raise CryontoError("--disagreements must name a .csv or .xlsx file", str(disagreements))

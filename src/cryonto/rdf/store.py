@@ -13,15 +13,18 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-import rdflib
 
 from cryonto import resources
 from cryonto.errors import CryontoError
 from cryonto.rdf.results import QueryResult, Term
 from cryonto.readers.xmlsafe import file_chunks, refuse_xml_entities
 from cryonto.vocab import ONTOLOGY_GRAPH
+
+if TYPE_CHECKING:  # rdflib is loaded only for the pySHACL bridge (slow to import)
+    import rdflib
 
 #: file extension -> pyoxigraph format
 _FORMATS: dict[str, ox.RdfFormat] = {
@@ -249,6 +252,8 @@ class GraphStore:
     # -- writing ----------------------------------------------------------
     def to_rdflib(self, graph: str | ox.NamedNode | None = None) -> rdflib.Graph:
         """All quads (or one named graph) as an rdflib Graph, for pySHACL and serializers."""
+        import rdflib
+
         out = rdflib.Graph()
         data = self.serialize_bytes(ox.RdfFormat.N_TRIPLES if graph else ox.RdfFormat.N_QUADS,
                                     graph)
@@ -394,6 +399,14 @@ def to_term(value: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     """A Python value or rdflib term as a pyoxigraph term (for safe bindings)."""
     if isinstance(value, ox.NamedNode | ox.Literal | ox.BlankNode):
         return value
+    if type(value).__module__.startswith("rdflib"):
+        return _from_rdflib(value)
+    return _plain_term(value)
+
+
+def _from_rdflib(value: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    import rdflib
+
     if isinstance(value, rdflib.URIRef):
         return ox.NamedNode(str(value))
     if isinstance(value, rdflib.Literal):
@@ -402,6 +415,10 @@ def to_term(value: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
         if value.datatype:
             return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)))
         return ox.Literal(str(value))
+    return _plain_term(value)
+
+
+def _plain_term(value: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     if isinstance(value, bool):
         return ox.Literal("true" if value else "false",
                           datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))

@@ -2,7 +2,7 @@
 
 Counts come from library queries (`cryonto.queries.run_query`, the ``.rq`` files
 in ``queries/`` and ``queries/report/``), the hierarchy and the links from the
-category system API, agreement from `cryonto.agreement.agreement`. With
+category system API, agreement from `cryonto.reliability.agreement`. With
 ``redact`` the data is first written through the project's own redaction
 (`cryonto.exporting.export_turtle`) into a temporary file, and every figure is
 computed from that copy: what the report cannot see, it cannot leak.
@@ -218,7 +218,7 @@ def _agreement(paths: list[Path], studies: list[StudyGlance],
     """Document-level agreement, or why there is none (fewer than two coders, …)."""
     if max((len(s.coders) for s in studies), default=0) < 2:
         return None, "Fewer than two coders: no intercoder agreement to report."
-    from cryonto.agreement import agreement
+    from cryonto.reliability import agreement
 
     try:
         result = agreement(paths, level="document").as_dict()

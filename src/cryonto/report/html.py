@@ -15,15 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources as importlib_resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
-from cryonto import __version__ as cryonto_version
+from cryonto._version import __version__ as cryonto_version
 from cryonto.atomic import write_bytes, write_text
 from cryonto.errors import CryontoError
 from cryonto.report.data import ReportData, gather
-from cryonto.report.figures import Figure, all_figures
+
+if TYPE_CHECKING:  # matplotlib is imported only when a report is built
+    from cryonto.report.figures import Figure
 
 AGREEMENT_COLUMNS = ("units", "agreement", "krippendorff_alpha", "cohen_kappa", "gwet_ac1",
                      "brennan_prediger")
@@ -117,6 +120,8 @@ def build_report(paths: list[Path], out: Path, fmt: str = "html",
         raise CryontoError("-o would overwrite an input file", str(out))
     started = time.perf_counter()
     data = gather(paths, lang=lang, redact=redact)
+    from cryonto.report.figures import all_figures
+
     figures = all_figures(data, png=figures_dir is not None)
     written: list[Path] = []
     links: dict[str, str] = {}

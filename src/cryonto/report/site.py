@@ -19,14 +19,13 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from cryonto import __version__ as cryonto_version
 from cryonto import resources
+from cryonto._version import __version__ as cryonto_version
 from cryonto.atomic import write_bytes, write_text
 from cryonto.category import Finding, Record, local_name
 from cryonto.errors import CryontoError
 from cryonto.queries import run_query
 from cryonto.report.data import ReportData, category_links
-from cryonto.report.figures import category_figure
 from cryonto.report.release import RELEASE_FORMATS, describe, ontology_release, ontology_store
 from cryonto.serve.pages import LINK_TITLES, Pages
 from cryonto.vocab import BASE
@@ -63,6 +62,8 @@ def release_file(fmt: str) -> str:
 
 def build_site(out: Path | str, lang: str = "en", base_url: str | None = None) -> SiteResult:
     """Write the documentation site into `out` (created; existing files are replaced)."""
+    from cryonto.report.figures import category_figure  # matplotlib: only when building
+
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise CryontoError("-o must be a folder", str(out))

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryonto import __version__
+from cryonto._version import __version__
 from cryonto.atomic import write_bytes, write_text
 from cryonto.category import CategorySystem
 from cryonto.errors import CryontoError

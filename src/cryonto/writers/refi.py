@@ -38,7 +38,7 @@ from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
-from cryonto import __version__
+from cryonto._version import __version__
 from cryonto.atomic import atomic_write
 from cryonto.coded import Adjustment, CodedDataset, Counts, Document, Segment
 from cryonto.errors import CryontoError

@@ -6,9 +6,9 @@ import csv
 import io
 from pathlib import Path
 
-from cryonto.agreement.results import AgreementResult
 from cryonto.atomic import atomic_write, write_text
 from cryonto.errors import CryontoError
+from cryonto.reliability.results import AgreementResult
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

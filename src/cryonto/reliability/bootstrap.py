@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cryonto.agreement.coefficients import compress, compute, patterns, reason
-from cryonto.agreement.units import Table
+from cryonto.reliability.coefficients import compress, compute, patterns, reason
+from cryonto.reliability.units import Table
 
 CONFIDENCE = 0.95
 

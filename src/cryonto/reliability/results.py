@@ -13,9 +13,9 @@ import io
 import json
 from dataclasses import dataclass, field
 
-from cryonto.agreement.bootstrap import Figures
-from cryonto.agreement.coefficients import NAMES
-from cryonto.agreement.levels import Disagreement
+from cryonto.reliability.bootstrap import Figures
+from cryonto.reliability.coefficients import NAMES
+from cryonto.reliability.levels import Disagreement
 
 #: how the text table names each coefficient
 LABELS = {"agreement": "agree", "cohen_kappa": "Cohen κ", "brennan_prediger": "BP κn",

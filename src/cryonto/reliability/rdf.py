@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cryonto.agreement.bootstrap import Figures
-from cryonto.agreement.results import AgreementResult
 from cryonto.coded import slug
 from cryonto.rdf.ntriples import iri_term as _iri
 from cryonto.rdf.ntriples import literal_term, turtle_text, typed_term
+from cryonto.reliability.bootstrap import Figures
+from cryonto.reliability.results import AgreementResult
 from cryonto.vocab import CRY, DCTERMS, PREFIXES, PROV, RDF, RDFS, SOSA, XSD
 
 #: JSON name -> (cry: local name of the coefficient, English label)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cryonto.agreement.units import Codings, Selection, Table
+from cryonto.reliability.units import Codings, Selection, Table
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Intercoder agreement on coded data: `agreement(...)` and the writers behind the CLI.
 
-    from cryonto.agreement import agreement
+    from cryonto.reliability import agreement
     result = agreement(["study.ttl"], level="segment", bootstrap=1000, seed=1)
     result.as_dict()["overall"]["krippendorff_alpha"]
 
@@ -14,16 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from cryonto.agreement.bootstrap import Figures, figures
-from cryonto.agreement.levels import (
+from cryonto.errors import CryontoError
+from cryonto.reliability.bootstrap import Figures, figures
+from cryonto.reliability.levels import (
     Disagreement,
     document_level,
     segment_level,
     unitized_level,
 )
-from cryonto.agreement.results import AgreementResult, CategoryFigures
-from cryonto.agreement.units import LEVELS, choose_coders, load, select
-from cryonto.errors import CryontoError
+from cryonto.reliability.results import AgreementResult, CategoryFigures
+from cryonto.reliability.units import LEVELS, choose_coders, load, select
 
 MAX_REPLICATES = 100_000
 
