@@ -131,7 +131,7 @@ def read_findings(path: Path) -> list[FindingRow]:
 def _load_tree(path: Path, text: str, kind: str) -> list:
     try:
         if kind == "yaml":
-            import yaml  # type: ignore[import-untyped]
+            import yaml
 
             data = yaml.safe_load(text)
         else:
@@ -232,9 +232,9 @@ def _add(path: Path, refs: dict[str, Reference], ref: Reference) -> None:
 
 
 def _bibtex(path: Path, text: str) -> dict[str, Reference]:
-    import bibtexparser  # type: ignore[import-untyped]
-    from bibtexparser.bparser import BibTexParser  # type: ignore[import-untyped]
-    from bibtexparser.customization import convert_to_unicode  # type: ignore[import-untyped]
+    import bibtexparser
+    from bibtexparser.bparser import BibTexParser
+    from bibtexparser.customization import convert_to_unicode
 
     parser = BibTexParser(common_strings=True)
     parser.customization = convert_to_unicode
@@ -264,7 +264,7 @@ def _unbrace(value: str | None) -> str | None:
 
 
 def _ris(path: Path, text: str) -> dict[str, Reference]:
-    import rispy  # type: ignore[import-untyped]
+    import rispy
 
     try:
         entries = rispy.loads(text)

@@ -24,9 +24,10 @@ def store_subclasses(store: GraphStore) -> Callable[[str], list[str]]:
     def resolve(cls: str) -> list[str]:
         if cls not in cache:
             found = [row[0] for row in store.select(query, {"class": NamedNode(cls)})]
-            if any(not isinstance(c, NamedNode) for c in found):
+            named = [c for c in found if isinstance(c, NamedNode)]
+            if len(named) != len(found):
                 raise Unsupported("blank-node subclass")
-            cache[cls] = sorted(c.value for c in found)
+            cache[cls] = sorted(c.value for c in named)
         return cache[cls]
 
     return resolve
