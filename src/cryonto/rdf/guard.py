@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from cryonto.errors import QueryRefused
 
@@ -92,7 +93,7 @@ def expand_escapes(sparql: str) -> str:
     for Oxigraph but not for rdflib).
     """
 
-    def expand(match: re.Match) -> str:
+    def expand(match: re.Match[str]) -> str:
         code = int(match.group(1) or match.group(2), 16)
         if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
             raise QueryRefused(f"query refused: {match.group()} is not a character")
@@ -171,7 +172,7 @@ def _judge(sparql: str, allowed_graphs: Collection[str]) -> str:
     return form
 
 
-def _parse_query(sparql: str):
+def _parse_query(sparql: str) -> Any:
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery
 
@@ -210,7 +211,7 @@ def _update_operations(sparql: str) -> list[str]:
     return [_UPDATES.get(name, name.upper()) for name in names if isinstance(name, str)]
 
 
-def _requests(parsed) -> list:
+def _requests(parsed: Any) -> list[Any]:
     try:
         requests = parsed.get("request", [])
     except Exception:  # pragma: no cover - defensive: unexpected tree shape
@@ -219,7 +220,7 @@ def _requests(parsed) -> list:
         requests, "asList") else []
 
 
-def _nodes(tree) -> Iterator:
+def _nodes(tree: Any) -> Iterator[Any]:
     """Every CompValue (named parse-tree node) under `tree`, depth first."""
     from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -235,7 +236,7 @@ def _nodes(tree) -> Iterator:
             stack.extend(list(item))
 
 
-def _resolver(prologue):
+def _resolver(prologue: Any) -> Callable[[Any], str | None]:
     """A function giving the absolute IRI string of a parse-tree IRI (prefixes, BASE)."""
     from rdflib.plugins.sparql.algebra import translatePrologue
 
@@ -244,7 +245,7 @@ def _resolver(prologue):
     except Exception as error:
         raise QueryRefused(f"not a valid SPARQL query: {_first_line(error)}") from None
 
-    def resolve(term) -> str | None:
+    def resolve(term: Any) -> str | None:
         try:
             value = resolved.absolutize(term)
         except Exception:
@@ -254,7 +255,7 @@ def _resolver(prologue):
     return resolve
 
 
-def _show(resolve, term) -> str:
+def _show(resolve: Callable[[Any], str | None], term: Any) -> str:
     from rdflib.term import Variable
 
     if isinstance(term, Variable):

@@ -28,7 +28,7 @@ class LineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, target) -> int:
+    def readinto(self, target: memoryview) -> int:  # type: ignore[override]
         while len(self._buffer) < len(target):
             chunk = "".join(itertools.islice(self._lines, 2048))
             if not chunk:

@@ -100,7 +100,8 @@ def to_python(term: object) -> Value:
         dt = term.datatype.value
         if dt in _NUMERIC:
             try:
-                return _NUMERIC[dt](term.value)
+                number: int | float = _NUMERIC[dt](term.value)
+                return number
             except ValueError:
                 return term.value
         if dt == _XSD + "boolean":

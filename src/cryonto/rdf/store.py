@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -76,12 +76,13 @@ class Stream:
     kind: str
     boolean: bool | None = None
     variables: list[str] = field(default_factory=list)
-    items: Iterator = field(default_factory=lambda: iter(()))
+    items: Iterator[Any] = field(default_factory=lambda: iter(()))
     _raw: object = None
 
     def boolean_document(self, fmt: ox.QueryResultsFormat) -> bytes:
         """An ASK answer in a SPARQL results format (JSON, XML, CSV, TSV)."""
-        return self._raw.serialize(format=fmt)  # type: ignore[attr-defined]
+        document: bytes = self._raw.serialize(format=fmt)  # type: ignore[attr-defined]
+        return document
 
 
 class GraphStore:
@@ -230,7 +231,7 @@ class GraphStore:
                named_graphs: Sequence[str] | None = None, base_iri: str | None = None
                ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """The engine's own answer object (kept inside the wall: see `stream`)."""
-        dataset: dict = {}
+        dataset: dict[str, Any] = {}
         if default_graph is not None or named_graphs is not None:
             dataset["default_graph"] = [_named(g) for g in default_graph or ()]
             dataset["named_graphs"] = [_named(g) for g in named_graphs or ()]
@@ -239,13 +240,14 @@ class GraphStore:
             dataset["base_iri"] = base_iri
         return self._run(sparql, bindings, union, **dataset)
 
-
     def _run(self, sparql: str, bindings: Mapping[str, object] | None, union: bool,
-             **dataset):
+             **dataset: Any) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         if bindings:
             sparql = bind_values(sparql, bindings)
         try:
-            return self._store.query(sparql, use_default_graph_as_union=union, **dataset)
+            answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples = self._store.query(
+                sparql, use_default_graph_as_union=union, **dataset)
+            return answer
         except SyntaxError as error:
             raise CryontoError(f"SPARQL syntax error: {_first_line(error)}") from None
 
