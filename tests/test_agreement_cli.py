@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cryonto.reliability import agreement
 from cryonto.cli import main
 from cryonto.importing import import_to_turtle
 from cryonto.queries import run_query
+from cryonto.reliability import agreement
 
 #: anna and ben on two transcripts (offsets in code points). By hand (docs/agreement.md):
 #: document level: 2 transcripts x 3 categories = 6 units, 3 agree;

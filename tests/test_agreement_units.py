@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cryonto.reliability.units import categories_of, load
 from cryonto.generate import generate_study, write_study
 from cryonto.queries import run_query
+from cryonto.reliability.units import categories_of, load
 
 
 @pytest.fixture(scope="module")
