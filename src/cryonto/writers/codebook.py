@@ -69,24 +69,15 @@ class Codebook(list["CodebookEntry"]):
 
 def ontology_rights(sources: Sequence[Path | str]) -> Rights | None:
     """`dcterms:license` and English `dcterms:rights` of the owl:Ontology in the files."""
-    from rdflib import Graph, Literal
-    from rdflib.namespace import DCTERMS, OWL, RDF
+    from cryonto import resources
+    from cryonto.rdf import GraphStore
 
-    graph = Graph()
+    store = GraphStore()
     for source in sources:
         if str(source).endswith((".ttl", ".rdf", ".owl", ".nt", ".jsonld")):
-            try:
-                graph.parse(str(source))
-            except Exception as exc:  # any parser error: one line naming the file
-                raise CryontoError(f"cannot read the ontology's licence: {exc}", str(source)) \
-                    from None
-    for onto in graph.subjects(RDF.type, OWL.Ontology):
-        license_ = graph.value(onto, DCTERMS.license)
-        if license_ is None:
-            continue
-        texts = [o for o in graph.objects(onto, DCTERMS.rights) if isinstance(o, Literal)]
-        english = [str(o) for o in texts if o.language in (None, "en")]
-        return Rights(str(license_), english[0] if english else None)
+            store.load_file(source)  # a parser error is one line naming the file
+    for row in store.select(resources.sparql("writers/ontology-rights")).dicts():
+        return Rights(str(row["license"]), str(row["rights"]) if row["rights"] else None)
     return None
 
 
