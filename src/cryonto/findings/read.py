@@ -97,18 +97,23 @@ def looks_like_doi(text: str) -> bool:
 # -- reading findings ----------------------------------------------------------------
 
 
+def _text_of(path: Path) -> str:
+    """A UTF-8 file's text (a BOM dropped); unreadable or not UTF-8: one line."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CryontoError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+    except UnicodeDecodeError:
+        raise CryontoError("not UTF-8 text", str(path)) from None
+
+
 def read_findings(path: Path) -> list[FindingRow]:
     """Rows of a CSV (header row), YAML or JSON file (a list, or {findings: [...]})."""
     kind = INPUT_FORMATS.get(path.suffix.lower())
     if kind is None:
         raise CryontoError(f"unknown findings format {path.suffix!r}; expected .csv, .yaml, "
                            ".yml or .json", str(path))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise CryontoError(f"cannot read: {exc.strerror or exc}", str(path)) from None
-    except UnicodeDecodeError:
-        raise CryontoError("not UTF-8 text", str(path)) from None
+    text = _text_of(path)
     if kind == "csv":
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
         reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
@@ -200,12 +205,7 @@ def read_references(path: Path) -> dict[str, Reference]:
     if kind is None:
         raise CryontoError(f"unknown reference format {path.suffix!r}; expected .bib, .ris or "
                            ".json (CSL-JSON)", str(path))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise CryontoError(f"cannot read: {exc.strerror or exc}", str(path)) from None
-    except UnicodeDecodeError:
-        raise CryontoError("not UTF-8 text", str(path)) from None
+    text = _text_of(path)
     refs = {"bibtex": _bibtex, "ris": _ris, "csl-json": _csl_json}[kind](path, text)
     if not refs:
         raise CryontoError("no references in the file", str(path))
