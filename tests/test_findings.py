@@ -350,3 +350,27 @@ def test_one_doi_under_two_keys_is_imported_but_fails_validation(tmp_path: Path)
     assert not report.conforms
     assert sum("10.1234/example.2020.1 is held by this record" in r.message
                for r in report.results) == 2
+
+
+@pytest.mark.integration
+def test_served_concept_pages_list_user_findings_marked_as_such(tmp_path: Path) -> None:
+    """`cryonto serve --data my.findings.ttl`: the category's page shows the user's finding,
+    marked, beside the built-in literature; a category it does not bear on shows none."""
+    import httpx
+    from support.serve import ThreadServer
+
+    from cryonto.rdf import GraphStore
+
+    doc = DOC.read_text(encoding="utf-8")
+    bib = write(tmp_path / "sonderland2024.bib", _block(doc, "bibtex"))
+    src = write(tmp_path / "sonderland2024.csv", _block(doc, "csv"))
+    assert run("import", "findings", src, "--references", bib).exit_code == 0
+    findings = tmp_path / "sonderland2024.findings.ttl"
+    store = GraphStore.with_ontology([findings])
+    with ThreadServer(store) as server, httpx.Client(base_url=server.url, timeout=60) as client:
+        page = client.get("/PromotesProcess", headers={"Accept": "text/html"}).text
+        other = client.get("/Pause", headers={"Accept": "text/html"}).text
+    assert "Your findings" in page and "[your finding, supports]" in page
+    assert "Sønderland" in page
+    assert "Supporting findings" in page  # the built-in ones are still there
+    assert "Your findings" not in other

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, PackageLoader
 
+from cryonto import resources
 from cryonto.category import (
     STANCES,
     CategorySystem,
@@ -162,8 +163,14 @@ class Pages:
             c=concept, broader=[system.get(i) or i for i in concept.broader],
             narrower=system.children(concept), links=links, link_titles=LINK_TITLES,
             findings=[(t, f) for t, f in by_stance if f],
+            user_findings=self.user_findings(concept.iri),
             formats=formats if formats is not None else _formats(concept.iri),
             **dict(extras or {}))
+
+    def user_findings(self, iri: str) -> list[dict[str, object]]:
+        """The user's own findings on this category in the served data (marked as such)."""
+        return self.store.select(resources.sparql("serve/user-findings"),
+                                 {"about": NamedNode(iri)}).dicts()
 
     def render(self, template: str, **context: object) -> str:
         """Any other template of the set (the site's index, properties, literature pages)."""
