@@ -19,6 +19,7 @@ import numpy as np
 from cryonto import resources
 from cryonto.errors import CryontoError
 from cryonto.rdf import GraphStore, Term
+from cryonto.storage import data_store
 
 LEVELS = ("document", "segment", "unitized")
 
@@ -65,11 +66,11 @@ def _query(name: str) -> str:
     return resources.sparql(f"agreement/{name}")
 
 
-def load(paths: Sequence[Path | str]) -> Codings:
+def load(paths: Sequence[Path | str] | GraphStore) -> Codings:
     """Read codings, transcripts, coders and categories from RDF files (plus the ontology)."""
     if not paths:
         raise CryontoError("no DATA file given")
-    store = GraphStore.with_ontology(paths)
+    store = data_store(paths)
 
     def rows(name: str) -> Iterator[dict[str, Term | None]]:
         return store.select(_query(name)).records()

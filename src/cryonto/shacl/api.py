@@ -68,6 +68,23 @@ def validate_store(store: GraphStore, profile: str = "core", *, shapes_files=Non
                    [node_id(s) for s in compiled.fallback])
 
 
+def validate_stored(store: GraphStore, profile: str = "core", *,
+                    engine: str = "fast") -> ValidationReport:
+    """Validate a loaded store (ontology + data graphs, e.g. `cryonto load`'s)."""
+    if engine not in ENGINES:
+        raise CryontoError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    files = [g for g in store.graphs() if g.startswith("file:")]
+    if engine == "fast":
+        return validate_store(store, profile, files=files)
+    t0 = time.perf_counter()
+    graph = store.to_rdflib()
+    load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    results = run_pyshacl(graph, load_shapes(profile_files(profile)))
+    timings = {"load": load, "validate": time.perf_counter() - t0}
+    return _finish(store, profile, "pyshacl", files, results, timings, [])
+
+
 def _finish(store: GraphStore, profile: str, engine: str, files: Sequence[str],
             results: list[Result], timings: dict[str, float],
             fallback: list[str]) -> ValidationReport:
