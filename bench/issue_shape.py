@@ -29,8 +29,9 @@ def write_issue_csv(path: Path, segments: int, per_document: int = 60, double: f
     labels = {n: CATEGORIES[n][1] for n in FREQUENCIES}
     notations = list(labels)
     weights = [FREQUENCIES[n] for n in notations]
-    words = ("I felt the tears come and could not stop them when we talked about my mother "
-             "and the years after the move it was relief and shame at once").split()
+    sentence = ("I felt the tears come and could not stop them when we talked about my mother "
+                "and the years after the move it was relief and shame at once")
+    words = sentence.split(" ")
     rows = 0
     with open(path, "w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
