@@ -303,9 +303,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--floor", default="100000,300000")
     parser.add_argument("--queries", type=int, default=100_000)
     parser.add_argument("--turbo", default=None, metavar="PYTHON",
-                        help="a Python interpreter with pyshacl-turbo installed")
+                        help="a Python interpreter with pyshacl-turbo installed (default: this "
+                             "one, if it has it; else the column stays empty)")
     parser.add_argument("--only", default="peers,floor,queries")
     args = parser.parse_args(argv)
+    if args.turbo is None:
+        import importlib.util
+
+        if importlib.util.find_spec("pyshacl_turbo") is not None:
+            args.turbo = sys.executable
     sizes = lambda text: [int(s) for s in text.split(",") if s]  # noqa: E731
     print(f"bench_scale: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}; "
           f"load average {loadavg()}")
