@@ -96,6 +96,27 @@ class DiskStore(GraphStore):
         finally:
             os.umask(old)
 
+    def in_memory(self) -> GraphStore:
+        """A copy of the whole store in memory, for work that scans it many times.
+
+        The engine answers scans over its on-disk store several times slower than over
+        memory (validation's 49 constraint queries: about 4.6x the CPU time at 2.4x10^4
+        segments), while dumping the store and bulk-loading the dump costs about what
+        loading the original file costs. The dump goes through a private (0600)
+        temporary file, removed at once.
+        """
+        import tempfile
+
+        copy = GraphStore()
+        fd, name = tempfile.mkstemp(prefix="cryonto-store-", suffix=".nq")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                self._store.dump(handle, format=ox.RdfFormat.N_QUADS)
+            copy._store.bulk_load(path=name, format=ox.RdfFormat.N_QUADS)
+        finally:
+            os.unlink(name)
+        return copy
+
     def flush(self) -> None:
         self._store.flush()
 
