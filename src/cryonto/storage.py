@@ -147,7 +147,7 @@ def store_info(directory: Path | str) -> StoreInfo:
         graphs = stored_graphs(store)
         studies = [StudyInfo(str(r["graph"]), str(r["study"]),
                              None if r["title"] is None else str(r["title"]),
-                             int(r["segments"] or 0), int(r["documents"] or 0))  # type: ignore[arg-type]
+                             int(r["segments"] or 0), int(r["documents"] or 0))
                    for r in store.select(resources.sparql("store/studies")).dicts()]
     return StoreInfo(Path(directory), graphs, studies)
 
@@ -162,7 +162,7 @@ def stored_graphs(store: GraphStore) -> list[GraphInfo]:
     out = []
     for row in store.select(resources.sparql("store/files")).dicts():
         out.append(GraphInfo(str(row["graph"]), None if row["file"] is None else str(row["file"]),
-                             str(row["sha256"]), int(row["triples"] or 0),  # type: ignore[arg-type]
+                             str(row["sha256"]), int(row["triples"] or 0),
                              None if row["loaded"] is None else str(row["loaded"])))
     return out
 
@@ -195,7 +195,7 @@ def _forget(store: GraphStore, graph: str) -> None:
 def _record(store: DiskStore, graph: str, path: Path | None, digest: str) -> int:
     _forget(store, graph)
     rows = store.select(resources.sparql("store/graph-size"), {"graph": NamedNode(graph)})
-    triples = int(rows.values()[0][0] or 0)  # type: ignore[arg-type]
+    triples = int(rows.values()[0][0] or 0)
     subject, meta = NamedNode(graph), NamedNode(META_GRAPH)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     quads = [

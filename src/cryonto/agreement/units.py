@@ -87,7 +87,8 @@ def load(paths: Sequence[Path | str] | GraphStore) -> Codings:
             "text": text.value if text else None}
     if not studies:
         raise CryontoError("no coded dataset (cry:Study) in the input",
-                           ", ".join(str(p) for p in paths))
+                           str(getattr(paths, "directory", "the store"))
+                           if isinstance(paths, GraphStore) else ", ".join(map(str, paths)))
     categories: dict[str, tuple[str, str]] = {}
     ancestors: dict[str, set[str]] = defaultdict(set)
     for sol in rows("categories"):

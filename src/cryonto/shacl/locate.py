@@ -54,13 +54,15 @@ def locate(store: GraphStore, focus_nodes: Iterable[Term]) -> dict[str, Location
         chunk = rest[i:i + _CHUNK]
         for row in store.select(resources.sparql("shacl/describe-nodes"), {"node": chunk}
                                 ).records():
-            node = row["node"]
+            described = row["node"]
+            if described is None:
+                continue
             kind = _KINDS.get(row["type"].value, "resource") if row["type"] else "resource"
-            label = short(node)
+            label = short(described)
             if row["label"] is not None:
                 label += f" “{row['label'].value}”"
-            out[plain(node)] = Location(kind, plain(node), label, None, None,
-                                        _graph_name(row["graph"]))
+            out[plain(described)] = Location(kind, plain(described), label, None, None,
+                                             _graph_name(row["graph"]))
     return out
 
 
