@@ -68,8 +68,9 @@ def validate_store(store: GraphStore, profile: str = "core", *, shapes_files=Non
                    [node_id(s) for s in compiled.fallback])
 
 
-#: a persistent store up to this many triples is validated on a copy in memory (faster)
-IN_MEMORY_TRIPLES = 6_000_000
+#: a persistent store up to this many triples is validated on a copy in memory (faster);
+#: the copy takes about 0.5 KB per triple, so this keeps validation within 2 GB
+IN_MEMORY_TRIPLES = 4_000_000
 
 
 def validate_stored(store: GraphStore, profile: str = "core", *, engine: str = "fast",
@@ -77,7 +78,7 @@ def validate_stored(store: GraphStore, profile: str = "core", *, engine: str = "
     """Validate a loaded store (ontology + data graphs, e.g. `cryonto load`'s).
 
     A persistent store is copied into memory first when `in_memory` (default: when it
-    holds at most `IN_MEMORY_TRIPLES`, about 3x10^5 segments): the engine scans memory
+    holds at most `IN_MEMORY_TRIPLES`, about 2x10^5 segments): the engine scans memory
     several times faster than its on-disk store. Larger stores are validated on disk,
     in bounded memory.
     """
