@@ -208,3 +208,19 @@ def test_a_store_being_read_is_not_written(loaded: Path, tmp_path: Path) -> None
         _one_line_exit_2(["load", str(EXAMPLE), "--store", str(db)], "in use")
         # and two readers at once are fine
         assert cli("query", "category-is-coded", "--store", db).exit_code in (0, 1)
+
+
+def test_validation_on_disk_and_in_memory_agree(loaded: Path, tmp_path: Path) -> None:
+    from cryonto.shacl import validate, validate_stored
+    from cryonto.storage import open_store
+
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
+        "oa:motivatedBy oa:classifying", "oa:motivatedBy oa:tagging", 1), encoding="utf-8")
+    db = tmp_path / "db"
+    assert cli("load", bad, "--store", db).exit_code == 0
+    expected = validate([bad]).keys()
+    assert expected  # the edit draws a result
+    with open_store(db) as store:
+        assert validate_stored(store, in_memory=False).keys() == expected
+        assert validate_stored(store, in_memory=True).keys() == expected
