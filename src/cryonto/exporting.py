@@ -28,6 +28,7 @@ from cryonto.coded import (
 )
 from cryonto.errors import CryontoError
 from cryonto.rdf import GraphStore, RdfFormat
+from cryonto.storage import data_store
 
 if TYPE_CHECKING:
     from cryonto.writers.csv import Pseudonymizer
@@ -99,16 +100,21 @@ def export_codebook(path: Path | str, fmt: str | None = None, lang: str = "en",
 # -- coded data --------------------------------------------------------------------
 
 
-def load_datasets(paths: Sequence[Path | str]) -> list[CodedDataset]:
+def load_datasets(paths: Sequence[Path | str] | GraphStore) -> list[CodedDataset]:
     """Every study in the given RDF files (the ontology loaded alongside for labels)."""
     if not paths:
         raise CryontoError("no DATA file given")
-    store = GraphStore.with_ontology(paths)
+    store = data_store(paths)
     datasets = from_store(store)
     if not datasets:
-        raise CryontoError("no coded dataset (cry:Study) in the input",
-                           ", ".join(str(p) for p in paths))
+        raise CryontoError("no coded dataset (cry:Study) in the input", _names(paths))
     return datasets
+
+
+def _names(paths: Sequence[Path | str] | GraphStore) -> str:
+    if isinstance(paths, GraphStore):
+        return str(getattr(paths, "directory", "the store"))
+    return ", ".join(str(p) for p in paths)
 
 
 def _categories():
@@ -117,7 +123,7 @@ def _categories():
     return load_category_system()
 
 
-def export_refi(paths: Sequence[Path | str], out: Path | str,
+def export_refi(paths: Sequence[Path | str] | GraphStore, out: Path | str,
                 name: str | None = None, redact: bool = False,
                 salt: str | None = None, positions: str = "codepoints") -> ExportResult:
     """Coded data as a REFI-QDA project (.qdpx) valid against Project.xsd; `redact` for
@@ -170,7 +176,7 @@ class _Redaction:
         return notes
 
 
-def _load_redacted(paths: Sequence[Path | str], redact: bool, salt: str | None):
+def _load_redacted(paths: Sequence[Path | str] | GraphStore, redact: bool, salt: str | None):
     """The datasets to export, their counts before anything changes, and the redaction
     (None unless `redact`): what every data export starts with."""
     from cryonto.writers import csv as csv_writer
@@ -184,7 +190,7 @@ def _load_redacted(paths: Sequence[Path | str], redact: bool, salt: str | None):
     return datasets, counts_in, redaction
 
 
-def export_csv(paths: Sequence[Path | str], out: Path | str, redact: bool = False,
+def export_csv(paths: Sequence[Path | str] | GraphStore, out: Path | str, redact: bool = False,
                salt: str | None = None) -> ExportResult:
     """Coded data as the generic CSV `cryonto import csv` reads; `redact` for sharing."""
     from cryonto.writers import csv as csv_writer
@@ -203,7 +209,7 @@ def export_csv(paths: Sequence[Path | str], out: Path | str, redact: bool = Fals
                         adjustments=table.adjustments)
 
 
-def export_turtle(paths: Sequence[Path | str], out: Path | str, redact: bool = False,
+def export_turtle(paths: Sequence[Path | str] | GraphStore, out: Path | str, redact: bool = False,
                   license: str | None = None, salt: str | None = None,
                   creator: str | None = None) -> ExportResult:
     """Coded data as Turtle; `redact` and `license` make it pass `validate --profile

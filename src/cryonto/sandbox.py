@@ -300,21 +300,42 @@ async def drain(sock: socket.socket) -> None:
 
 # -- the endpoint's zygote ------------------------------------------------------------
 
+#: folders whose open files children keep: an on-disk store's engine reads through them
+_KEEP_UNDER: set[str] = set()
+
+
+def keep_files_under(folder: str) -> None:
+    """Children keep the descriptors of files in `folder` open (a persistent store's)."""
+    _KEEP_UNDER.add(os.path.realpath(folder).rstrip("/") + "/")
+
+
 def _close_all_but(keep: set[int]) -> None:
     """Close every inherited file descriptor not in `keep` (Linux: listed in /proc).
 
     Python objects of the parent that own one of them (sockets, files) are
     collected first and the rest frozen (`gc.freeze`), so none of them can later
-    close a number that a new socket of ours has taken over.
+    close a number that a new socket of ours has taken over. Files of a
+    persistent store (`keep_files_under`) stay open: the engine reads through them.
     """
     gc.collect()
     gc.freeze()
     if not os.path.isdir("/proc/self/fd"):
         return
     for name in os.listdir("/proc/self/fd"):
-        if int(name) not in keep:
-            with contextlib.suppress(OSError):
-                os.close(int(name))
+        if int(name) in keep or _kept_file(name):
+            continue
+        with contextlib.suppress(OSError):
+            os.close(int(name))
+
+
+def _kept_file(name: str) -> bool:
+    if not _KEEP_UNDER:
+        return False
+    try:
+        target = os.readlink(f"/proc/self/fd/{name}")
+    except OSError:
+        return False
+    return any(target.startswith(folder) for folder in _KEEP_UNDER)
 
 
 class Zygote:

@@ -70,6 +70,7 @@ def _register() -> None:
         report_commands,
         serve_commands,
         sparql_commands,
+        store_commands,
         validate_commands,
     )
 

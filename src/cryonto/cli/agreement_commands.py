@@ -11,12 +11,14 @@ from pathlib import Path
 import click
 
 from cryonto.cli import main
+from cryonto.cli.store_commands import data_or_store, store_option
 
 FORMATS = ("text", "csv", "json", "turtle")
 
 
 @main.command("agreement")
-@click.argument("data", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("data", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@store_option
 @click.option("--level", type=click.Choice(("document", "segment", "unitized")),
               default="document", show_default=True,
               help="Unit of comparison: transcript × category, coded segment, or character.")
@@ -37,10 +39,12 @@ FORMATS = ("text", "csv", "json", "turtle")
 @click.option("--disagreements", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write each disagreeing unit to this .csv or .xlsx file.")
 @click.option("--redact", is_flag=True, help="Leave segment text out of --disagreements.")
-def agreement_command(data: tuple[Path, ...], level: str, overlap: float, coders: str | None,
-                      rollup: bool, replicates: int, seed: int, fmt: str,
+def agreement_command(data: tuple[Path, ...], store_dir: Path | None, level: str,
+                      overlap: float, coders: str | None, rollup: bool, replicates: int,
+                      seed: int, fmt: str,
                       output: Path | None, disagreements: Path | None, redact: bool) -> None:
-    """Intercoder agreement on the categories of coded DATA (Turtle from `cryonto import`)."""
+    """Intercoder agreement on the categories of coded DATA (Turtle from `cryonto import`)
+    or of a store (--store DIR)."""
     from cryonto.atomic import write_bytes
     from cryonto.errors import CryontoError
     from cryonto.reliability import agreement
@@ -52,8 +56,8 @@ def agreement_command(data: tuple[Path, ...], level: str, overlap: float, coders
     for target in (output, disagreements):
         if target is not None and any(target.resolve() == p.resolve() for p in data):
             raise CryontoError("output would overwrite an input file", str(target))
-    result = agreement(list(data), level=level, overlap=overlap, coders=coders, rollup=rollup,
-                       bootstrap=replicates, seed=seed)
+    result = agreement(data_or_store(data, store_dir), level=level, overlap=overlap,
+                       coders=coders, rollup=rollup, bootstrap=replicates, seed=seed)
     if fmt == "turtle":
         payload = to_turtle(result)
     else:

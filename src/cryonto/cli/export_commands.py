@@ -12,6 +12,7 @@ import click
 
 from cryonto.atomic import refuse_overwrite
 from cryonto.cli import main
+from cryonto.cli.store_commands import data_or_store, store_option
 from cryonto.coded import COUNT_FIELDS
 from cryonto.exporting import CODEBOOK_FORMATS, SALT_ENV, ExportResult
 
@@ -56,7 +57,7 @@ def codebook(fmt: str | None, output: Path, lang: str) -> None:
     _report(export_codebook(output, fmt, lang), ("codes",))
 
 
-_data_argument = click.argument("data", nargs=-1, required=True,
+_data_argument = click.argument("data", nargs=-1,
                                 type=click.Path(dir_okay=False, path_type=Path))
 _salt_option = click.option(
     "--salt", envvar=SALT_ENV, default=None,
@@ -67,6 +68,7 @@ _salt_option = click.option(
 
 @export.command("refi")
 @_data_argument
+@store_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The .qdpx file to write.")
 @click.option("--name", default=None, help="Project name (default: the study title).")
@@ -77,34 +79,37 @@ _salt_option = click.option(
 @click.option("--positions", type=click.Choice(("codepoints", "utf16")), default="codepoints",
               show_default=True, help="Unit of text positions: utf16 for NVivo, code points "
               "for QualCoder, ATLAS.ti, MAXQDA and the REFI standard (docs/import.md).")
-def refi(data: tuple[Path, ...], output: Path, name: str | None, redact: bool,
-         salt: str | None, positions: str) -> None:
+def refi(data: tuple[Path, ...], store_dir: Path | None, output: Path, name: str | None,
+         redact: bool, salt: str | None, positions: str) -> None:
     """Coded DATA (Turtle from `cryonto import`) as a REFI-QDA project (.qdpx)."""
     from cryonto.exporting import export_refi
 
     refuse_overwrite(output, data)
-    _report(export_refi(data, output, name=name, redact=redact, salt=salt,
-                        positions=positions))
+    _report(export_refi(data_or_store(data, store_dir), output, name=name, redact=redact,
+                        salt=salt, positions=positions))
 
 
 @export.command("csv")
 @_data_argument
+@store_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The CSV file to write.")
 @click.option("--redact", is_flag=True,
               help="No segment, memo or transcript text; study, document, participant and "
                    "segment names replaced by pseudonyms; no file names.")
 @_salt_option
-def csv_command(data: tuple[Path, ...], output: Path, redact: bool, salt: str | None) -> None:
+def csv_command(data: tuple[Path, ...], store_dir: Path | None, output: Path, redact: bool,
+                salt: str | None) -> None:
     """Coded DATA as the generic CSV that `cryonto import csv` reads."""
     from cryonto.exporting import export_csv
 
     refuse_overwrite(output, data)
-    _report(export_csv(data, output, redact=redact, salt=salt))
+    _report(export_csv(data_or_store(data, store_dir), output, redact=redact, salt=salt))
 
 
 @export.command("turtle")
 @_data_argument
+@store_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The Turtle file to write.")
 @click.option("--redact", is_flag=True,
@@ -115,14 +120,14 @@ def csv_command(data: tuple[Path, ...], output: Path, redact: bool, salt: str | 
 @click.option("--creator", default=None, metavar="NAME",
               help="Who the dataset is attributed to (prov:wasAttributedTo).")
 @_salt_option
-def turtle(data: tuple[Path, ...], output: Path, redact: bool, license_iri: str | None,
-           creator: str | None, salt: str | None) -> None:
+def turtle(data: tuple[Path, ...], store_dir: Path | None, output: Path, redact: bool,
+           license_iri: str | None, creator: str | None, salt: str | None) -> None:
     """Coded DATA as Turtle; with --redact and --license it passes the shareable profile."""
     from cryonto.exporting import export_turtle
 
     refuse_overwrite(output, data)
-    _report(export_turtle(data, output, redact=redact, license=license_iri, salt=salt,
-                                creator=creator))
+    _report(export_turtle(data_or_store(data, store_dir), output, redact=redact,
+                          license=license_iri, salt=salt, creator=creator))
 
 
 @export.command("ontology")

@@ -12,10 +12,12 @@ from pathlib import Path
 import click
 
 from cryonto.cli import main
+from cryonto.cli.store_commands import data_or_store, store_option
 
 
 @main.command("report")
-@click.argument("data", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("data", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@store_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The report file to write (.html or .md).")
 @click.option("--format", "fmt", type=click.Choice(("html", "md")), default=None,
@@ -27,16 +29,16 @@ from cryonto.cli import main
                    "participants and coders become pseudonyms), as `export --redact`.")
 @click.option("--lang", type=click.Choice(("en", "de")), default="en", show_default=True,
               help="Category labels in English or German (this project's translation).")
-def report(data: tuple[Path, ...], output: Path, fmt: str | None, figures_dir: Path | None,
-           redact: bool, lang: str) -> None:
-    """A report on coded DATA: frequencies, co-occurrence, the category system as a figure,
-    agreement, quotes, literature and unmapped codes."""
+def report(data: tuple[Path, ...], store_dir: Path | None, output: Path, fmt: str | None,
+           figures_dir: Path | None, redact: bool, lang: str) -> None:
+    """A report on coded DATA (or --store DIR): frequencies, co-occurrence, the category
+    system as a figure, agreement, quotes, literature and unmapped codes."""
     from cryonto.report.html import build_report
 
     if fmt is None:
         fmt = "md" if output.suffix.lower() in (".md", ".markdown") else "html"
-    result = build_report(list(data), output, fmt=fmt, figures_dir=figures_dir, redact=redact,
-                          lang=lang)
+    result = build_report(data_or_store(data, store_dir), output, fmt=fmt,
+                          figures_dir=figures_dir, redact=redact, lang=lang)
     click.echo(f"wrote {result.out} ({result.size // 1024} KB, {len(result.figures)} figures, "
                f"{result.seconds:.1f} s)")
     for path in result.figure_files:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from cryonto.cli import main
+from cryonto.cli.store_commands import data_or_store, store_option
 from cryonto.errors import CryontoError
 
 
@@ -51,6 +52,7 @@ def _listen(host: str, port: int) -> socket.socket:
               type=click.Path(dir_okay=False, path_type=Path),
               help="RDF file to serve along with the ontology (repeatable); each becomes a "
                    "named graph.")
+@store_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but loopback exposes the data to the network.")
 @click.option("--port", default=8890, show_default=True, type=click.IntRange(0, 65535))
@@ -84,7 +86,8 @@ def _listen(host: str, port: int) -> socket.socket:
                    "(http://kasei.us/2009/09/sparql/data/data1.rdf … data3.rdf).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tuple[str, ...],
+def serve(data_files: tuple[Path, ...], store_dir: Path | None, host: str, port: int,
+          cors_origins: tuple[str, ...],
           allow_hosts: tuple[str, ...], body_timeout: float, timeout: float, max_results: int,
           workers: int | None, max_memory: int, max_result_size: int, w3c_test_graphs: bool,
           log_level: str) -> None:
@@ -104,6 +107,7 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
     from cryonto.serve.app import create_app
     from cryonto.serve.http_guard import head_deadline_protocol, host_names
     from cryonto.serve.w3c import add_w3c_test_graphs
+    from cryonto.storage import stored_graphs
 
     check_timeout(timeout)  # nan and inf pass click's FloatRange
     try:
@@ -112,7 +116,12 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
         raise click.BadParameter(str(error), param_hint="--allow-host") from None
     sock = _listen(host, port)  # before loading: a taken port fails at once
     port = sock.getsockname()[1]
-    store = GraphStore.with_ontology(data_files)
+    if store_dir is not None:
+        store = data_or_store(data_files, store_dir, what="--data")
+        triples = sum(g.triples for g in stored_graphs(store))
+    else:
+        store = GraphStore.with_ontology(data_files)
+        triples = len(store)
     if w3c_test_graphs:
         add_w3c_test_graphs(store)
     app = create_app(store, cors_origins=cors_origins, timeout=timeout,
@@ -126,7 +135,7 @@ def serve(data_files: tuple[Path, ...], host: str, port: int, cors_origins: tupl
         click.echo(f"Warning: binding {host}: anyone who can reach this address can query "
                    "the loaded data (coded segments may be clinical material).", err=True)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"cryonto: {len(store)} triples in {len(store.graphs())} graphs; "
+    click.echo(f"cryonto: {triples} triples in {len(store.graphs())} graphs; "
                f"SPARQL at http://{shown}:{port}/sparql, query page at http://{shown}:{port}/",
                err=True)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level,

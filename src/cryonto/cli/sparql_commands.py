@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from cryonto.cli import main
+from cryonto.cli.store_commands import data_or_store, store_option
 from cryonto.errors import CryontoError
 from cryonto.rdf import RdfFormat
 from cryonto.rdf.serialize import serialize_triples
@@ -69,6 +71,7 @@ def _render_graph(result, fmt: str) -> str:
 @click.argument("query", metavar="NAME|FILE.rq")
 @click.option("--data", "-d", "data", multiple=True, type=click.Path(dir_okay=False),
               help="RDF file with coded data (repeatable); loaded with the ontology.")
+@store_option
 @click.option("--endpoint", metavar="URL",
               help="Run on this SPARQL endpoint instead of the embedded store.")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
@@ -85,7 +88,8 @@ def _render_graph(result, fmt: str) -> str:
               help="With --endpoint: query these graphs as the default graph (repeatable).")
 @click.option("--user", help="With --endpoint: user name (HTTP digest authentication).")
 @click.option("--password", envvar="CRYONTO_PASSWORD", help="Password for --user.")
-def query_command(query: str, data: tuple[str, ...], endpoint: str | None,
+def query_command(query: str, data: tuple[str, ...], store_dir: Path | None,
+                  endpoint: str | None,
                   params: tuple[str, ...], fmt: str, mapping_predicates: str | None,
                   timeout: float, default_graphs: tuple[str, ...], user: str | None,
                   password: str | None) -> None:
@@ -103,9 +107,14 @@ def query_command(query: str, data: tuple[str, ...], endpoint: str | None,
     parsed = _parse_params(params)
     if mapping_predicates is not None:
         parsed["mappingPredicates"] = _mapping_rule(mapping_predicates)
+    store = None
+    if store_dir is not None:
+        if endpoint is not None:
+            raise CryontoError("--store and --endpoint exclude each other")
+        store = data_or_store(data, store_dir, what="--data")
     result = run_query(query, data=list(data), params=parsed, endpoint=endpoint,
                        timeout=timeout, default_graphs=default_graphs, user=user,
-                       password=password)
+                       password=password, store=store)
     if result.kind == "ask":
         if fmt == "json":
             click.echo(json.dumps({"boolean": bool(result.boolean)}))

@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 
 from cryonto.cli import main
+from cryonto.cli.store_commands import data_or_store, store_option
 from cryonto.errors import CryontoError
 
 
 @main.command("validate")
-@click.argument("data", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("data", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@store_option
 @click.option("--profile", type=click.Choice(["core", "shareable", "findings"]), default="core",
               show_default=True,
               help="core: a structurally valid coded dataset; shareable: core plus no "
@@ -30,7 +31,8 @@ from cryonto.errors import CryontoError
                    "an rdflib graph (slow; for comparison).")
 @click.option("--ontology", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Validate against these ontology file(s) instead of the packaged one.")
-def validate_command(data: tuple[Path, ...], profile: str, strict: bool, fmt: str,
+def validate_command(data: tuple[Path, ...], store_dir: Path | None, profile: str, strict: bool,
+                     fmt: str,
                      output: Path | None, engine: str, ontology: tuple[Path, ...]) -> None:
     """Validate coded data (RDF files) with the SHACL shapes of a profile.
 
@@ -40,11 +42,17 @@ def validate_command(data: tuple[Path, ...], profile: str, strict: bool, fmt: st
     by segment and names the source file and row each segment came from.
     """
     from cryonto.atomic import refuse_overwrite, write_text
-    from cryonto.shacl import validate
+    from cryonto.shacl import validate, validate_stored
 
     refuse_overwrite(output, [*data, *ontology])
-    report = validate(list(data), profile, engine=engine,
-                      ontology_files=list(ontology) or None)
+    source = data_or_store(data, store_dir)
+    if isinstance(source, list):
+        report = validate(source, profile, engine=engine, ontology_files=list(ontology) or None)
+    else:
+        if ontology:
+            raise CryontoError("--ontology does not go with --store: the store holds the "
+                               "ontology it was loaded with")
+        report = validate_stored(source, profile, engine=engine)
     text = report.render(fmt)
     counts = report.counts()
     summary = (f"{counts['Violation']} violation(s), {counts['Warning']} warning(s), "

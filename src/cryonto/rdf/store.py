@@ -301,6 +301,16 @@ class GraphStore:
     def add(self, quads: Iterable[ox.Quad]) -> None:
         self._store.extend(quads)
 
+    def remove(self, quads: Iterable[ox.Quad]) -> None:
+        for quad in list(quads):
+            self._store.remove(quad)
+
+    def clear_graph(self, graph: str | ox.NamedNode) -> None:
+        """Drop one named graph and everything in it (no-op if absent)."""
+        target = _named(graph)
+        if self._store.contains_named_graph(target):
+            self._store.remove_graph(target)
+
 
 def bind_values(sparql: str, bindings: Mapping[str, object]) -> str:
     """Bind variables by a VALUES block at the top of the WHERE clause.

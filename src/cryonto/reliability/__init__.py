@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from cryonto.errors import CryontoError
+from cryonto.rdf import GraphStore
 from cryonto.reliability.bootstrap import Figures, figures
 from cryonto.reliability.levels import (
     Disagreement,
@@ -28,11 +29,11 @@ from cryonto.reliability.units import LEVELS, choose_coders, load, select
 MAX_REPLICATES = 100_000
 
 
-def agreement(data: Sequence[Path | str] | Path | str, level: str = "document",
+def agreement(data: Sequence[Path | str] | Path | str | GraphStore, level: str = "document",
               overlap: float = 0.9, coders: Sequence[str] | str | None = None,
               rollup: bool = False, bootstrap: int = 0, seed: int = 0) -> AgreementResult:
     """Agreement between coders on the categories of coded DATA (RDF files from `import`)."""
-    paths = [data] if isinstance(data, str | Path) else list(data)
+    paths = [data] if isinstance(data, str | Path) else data  # files, or an open store
     if level not in LEVELS:
         raise CryontoError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
     if not 0 < overlap <= 1:

@@ -20,6 +20,7 @@ import numpy as np
 from cryonto import resources
 from cryonto.errors import CryontoError
 from cryonto.rdf import GraphStore
+from cryonto.storage import data_store
 
 LEVELS = ("document", "segment", "unitized")
 
@@ -66,11 +67,11 @@ def _query(name: str) -> str:
     return resources.sparql(f"agreement/{name}")
 
 
-def load(paths: Sequence[Path | str]) -> Codings:
+def load(paths: Sequence[Path | str] | GraphStore) -> Codings:
     """Read codings, transcripts, coders and categories from RDF files (plus the ontology)."""
     if not paths:
         raise CryontoError("no DATA file given")
-    store = GraphStore.with_ontology(paths)
+    store = data_store(paths)
 
     def rows(name: str) -> list[dict[str, Any]]:
         """Rows with plain values: IRIs and strings as str, numbers as int."""
@@ -88,7 +89,8 @@ def load(paths: Sequence[Path | str]) -> Codings:
             "text": text}
     if not studies:
         raise CryontoError("no coded dataset (cry:Study) in the input",
-                           ", ".join(str(p) for p in paths))
+                           str(getattr(paths, "directory", "the store"))
+                           if isinstance(paths, GraphStore) else ", ".join(map(str, paths)))
     categories: dict[str, tuple[str, str]] = {}
     ancestors: dict[str, set[str]] = defaultdict(set)
     for sol in rows("categories"):

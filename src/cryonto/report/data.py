@@ -21,6 +21,7 @@ from cryonto.category import CategorySystem, Concept, load_category_system, loca
 from cryonto.errors import CryontoError
 from cryonto.queries import run_query
 from cryonto.rdf import GraphStore
+from cryonto.storage import data_store
 
 #: how many study passages the report quotes per category
 QUOTES_PER_CATEGORY = 2
@@ -118,9 +119,11 @@ def _int(value: object) -> int:
     return int(str(value)) if value not in (None, "") else 0
 
 
-def gather(paths: Sequence[Path | str], lang: str = "en", redact: bool = False,
+def gather(paths: Sequence[Path | str] | GraphStore, lang: str = "en", redact: bool = False,
            with_agreement: bool = True) -> ReportData:
-    """Read DATA files (and redact them first if asked) into a `ReportData`."""
+    """Read DATA files or a store (and redact first if asked) into a `ReportData`."""
+    if isinstance(paths, GraphStore):
+        return _gather_store(paths, lang, redact, with_agreement)
     files = [Path(p) for p in paths]
     if not files:
         raise CryontoError("no data files given")
@@ -137,9 +140,22 @@ def gather(paths: Sequence[Path | str], lang: str = "en", redact: bool = False,
         return _gather([redacted], lang, True, with_agreement)
 
 
-def _gather(paths: list[Path], lang: str, redacted: bool, with_agreement: bool) -> ReportData:
+def _gather_store(store: GraphStore, lang: str, redact: bool,
+                  with_agreement: bool) -> ReportData:
+    if not redact:
+        return _gather(store, lang, False, with_agreement)
+    from cryonto.exporting import export_turtle
+
+    with tempfile.TemporaryDirectory(prefix="cryonto-report-") as tmp:
+        redacted = Path(tmp) / "redacted.ttl"
+        export_turtle(store, redacted, redact=True)
+        return _gather([redacted], lang, True, with_agreement)
+
+
+def _gather(paths: list[Path] | GraphStore, lang: str, redacted: bool,
+            with_agreement: bool) -> ReportData:
     system = load_category_system()
-    store = GraphStore.with_ontology(paths)
+    store = data_store(paths)
 
     def rows(query: str | Path) -> list[dict]:
         return run_query(query, store=store).dicts()
@@ -163,7 +179,7 @@ def _gather(paths: list[Path], lang: str, redacted: bool, with_agreement: bool) 
             mapped_codes=_int(row["mappedCodes"]), mapped_segments=_int(row["mappedSegments"])))
     if not studies:
         raise CryontoError("no study in the data (is it a file `cryonto import` wrote?)",
-                           ", ".join(map(str, paths)))
+                           _names(paths))
 
     frequencies = {str(r["category"]): {k: _int(r[k]) for k in ("direct", "segments",
                                                                   "documents")}
@@ -201,7 +217,7 @@ def _gather(paths: list[Path], lang: str, redacted: bool, with_agreement: bool) 
 
     agreement, note = None, None
     if with_agreement:
-        agreement, note = _agreement(paths, studies, redacted)
+        agreement, note = _agreement(store, studies, redacted)
 
     ordered = {o: by_orientation[o] for o in sorted(
         by_orientation, key=lambda o: (ORIENTATION_ORDER.index(o)
@@ -213,7 +229,13 @@ def _gather(paths: list[Path], lang: str, redacted: bool, with_agreement: bool) 
                       literature=dict(literature), unmapped=unmapped)
 
 
-def _agreement(paths: list[Path], studies: list[StudyGlance],
+def _names(paths: list[Path] | GraphStore) -> str:
+    if isinstance(paths, GraphStore):
+        return str(getattr(paths, "directory", "the store"))
+    return ", ".join(map(str, paths))
+
+
+def _agreement(paths: list[Path] | GraphStore, studies: list[StudyGlance],
                redacted: bool) -> tuple[dict | None, str | None]:
     """Document-level agreement, or why there is none (fewer than two coders, …)."""
     if max((len(s.coders) for s in studies), default=0) < 2:

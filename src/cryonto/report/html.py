@@ -23,6 +23,7 @@ from markupsafe import Markup
 from cryonto._version import __version__ as cryonto_version
 from cryonto.atomic import write_bytes, write_text
 from cryonto.errors import CryontoError
+from cryonto.rdf import GraphStore
 from cryonto.report.data import ReportData, gather
 
 if TYPE_CHECKING:  # matplotlib is imported only when a report is built
@@ -109,14 +110,14 @@ def _fmt(value: object) -> str:
     return "–" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
 
 
-def build_report(paths: list[Path], out: Path, fmt: str = "html",
+def build_report(paths: list[Path] | GraphStore, out: Path, fmt: str = "html",
                  figures_dir: Path | None = None, redact: bool = False,
                  lang: str = "en") -> ReportResult:
     """Gather, draw and write a report; ``figures_dir`` also gets each figure as SVG and PNG."""
     if fmt not in ("html", "md"):
         raise CryontoError(f"unknown report format {fmt!r}; expected html or md")
     resolved = out.resolve()
-    if any(resolved == p.resolve() for p in paths):
+    if not isinstance(paths, GraphStore) and any(resolved == p.resolve() for p in paths):
         raise CryontoError("-o would overwrite an input file", str(out))
     started = time.perf_counter()
     data = gather(paths, lang=lang, redact=redact)

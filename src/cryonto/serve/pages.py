@@ -30,7 +30,7 @@ from cryonto.category import (
     build_category_system,
     curie,
 )
-from cryonto.rdf import BlankNode, GraphStore, Literal, NamedNode, Triple
+from cryonto.rdf import BlankNode, GraphStore, Literal, NamedNode, Triple, Value
 from cryonto.serve.linked import local_path
 from cryonto.vocab import BASE, ONTOLOGY_GRAPH, PREFIXES
 
@@ -50,17 +50,12 @@ LINK_TITLES = {
     "related": "related to",
 }
 
-DEFAULT_QUERY = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX cry: <https://w3id.org/cryonto/>
-SELECT ?notation ?concept ?label
-WHERE {
-  ?concept skos:inScheme cry:CategorySystem ;
-           skos:notation ?notation ;
-           skos:prefLabel ?label .
-  FILTER (lang(?label) = "en")
-}
-ORDER BY ?notation
-"""
+
+
+def _default_query() -> str:
+    """The query page's opening text, without its header comment."""
+    text = resources.sparql("serve/default-query")
+    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
 
 
 #: the only IRIs that become links in a page (the query page's script applies the same rule)
@@ -148,7 +143,7 @@ class Pages:
         system = self.system()
         return self.env.get_template("index.html").render(
             title="Query", tree=system.tree() if len(system) else [],
-            named=list(named), query=query or DEFAULT_QUERY, prefixes=PREFIXES)
+            named=list(named), query=query or _default_query(), prefixes=PREFIXES)
 
     def concept_page(self, concept: Concept, formats: list[tuple[str, str]] | None = None,
                      extras: Mapping[str, object] | None = None) -> str:
@@ -167,7 +162,7 @@ class Pages:
             formats=formats if formats is not None else _formats(concept.iri),
             **dict(extras or {}))
 
-    def user_findings(self, iri: str) -> list[dict[str, object]]:
+    def user_findings(self, iri: str) -> list[dict[str, Value]]:
         """The user's own findings on this category in the served data (marked as such)."""
         return self.store.select(resources.sparql("serve/user-findings"),
                                  {"about": NamedNode(iri)}).dicts()

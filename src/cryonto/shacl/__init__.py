@@ -18,6 +18,7 @@ from cryonto.shacl.api import (
     profile_files,
     validate,
     validate_store,
+    validate_stored,
 )
 from cryonto.shacl.report import Location, Result, ValidationReport
 from cryonto.shacl.terms import INFO, SEVERITY_NAMES, VIOLATION, WARNING
@@ -36,4 +37,5 @@ __all__ = [
     "profile_files",
     "validate",
     "validate_store",
+    "validate_stored",
 ]

@@ -1,20 +1,34 @@
-"""Which segment (and source file and row) each result belongs to."""
+"""Which segment (and source file and row) each result belongs to.
+
+Results are placed by direct index look-ups (`GraphStore.quads`), a few microseconds
+each, rather than by SPARQL with the nodes in a VALUES block: pyoxigraph evaluated
+``VALUES ?node {…} ?node a oa:Annotation`` at about half a millisecond per node, so
+locating grew with results × chunk and dominated `validate` when every segment drew a
+result (12.7 of 16.4 CPU seconds at 2.4×10^4 segments; see docs/validation.md).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from cryonto import resources
-from cryonto.rdf import GraphStore, NamedNode
+from cryonto.rdf import BlankNode, GraphStore, Literal, NamedNode, Quad, Triple
 from cryonto.shacl.report import Location
-from cryonto.shacl.terms import Term, need, plain, short
+from cryonto.shacl.terms import Term, plain, short
 
-#: focus node -> its segment: the segment itself, its target, or one of the target's selectors
-_SEGMENT_OF = ("shacl/segment-is-node", "shacl/segment-of-target", "shacl/segment-of-selector")
-#: rows per query (VALUES blocks of this many nodes)
+#: rows per query (VALUES blocks of this many nodes) for the few results that are no segment
 _CHUNK = 2000
 
+_OA = "http://www.w3.org/ns/oa#"
+_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_ANNOTATION = NamedNode(_OA + "Annotation")
+_HAS_TARGET = NamedNode(_OA + "hasTarget")
+_HAS_SELECTOR = NamedNode(_OA + "hasSelector")
+_IDENTIFIER = NamedNode("http://purl.org/dc/terms/identifier")
+_SOURCE_FILE = NamedNode("https://w3id.org/cryonto/sourceFile")
+_SOURCE_LOCATOR = NamedNode("https://w3id.org/cryonto/sourceLocator")
+_ONTOLOGY_GRAPH = "https://w3id.org/cryonto/graph/ontology"
 
 _KINDS = {"https://w3id.org/cryonto/Transcript": "transcript",
           "https://w3id.org/cryonto/Study": "study",
@@ -25,42 +39,72 @@ def locate(store: GraphStore, focus_nodes: Iterable[Term]) -> dict[str, Location
     # blank nodes cannot be named in VALUES: their results are grouped under themselves
     nodes = [n for n in {str(n): n for n in focus_nodes}.values() if isinstance(n, NamedNode)]
     out: dict[str, Location] = {}
-
-    def query(name: str, variable: str, chunk: list) -> Iterator[dict[str, Term | None]]:
-        return store.select(resources.sparql(name), {variable: chunk}).records()
-
-    for i in range(0, len(nodes), _CHUNK):
-        chunk = nodes[i:i + _CHUNK]
-        segment_of: dict[str, Term] = {}
-        for name in _SEGMENT_OF:
-            for row in query(name, "node", chunk):
-                segment_of.setdefault(plain(need(row, "node")), need(row, "segment"))
-        segments = list({str(s): s for s in segment_of.values()}.values())
-        details = {}
-        for j in range(0, len(segments), _CHUNK):
-            for row in query("shacl/segment-details", "segment", segments[j:j + _CHUNK]):
-                details[plain(need(row, "segment"))] = row
-        for node, segment in segment_of.items():
-            row = details[plain(segment)]
-            out[node] = Location(
-                "segment", plain(segment),
-                _text(row["sid"]) or short(segment), _text(row["sfile"]), _text(row["sloc"]),
-                _graph_name(row["graph"]))
-        rest = [n for n in chunk if plain(n) not in out]
-        if rest:
-            for row in query("shacl/describe-nodes", "node", rest):
-                described = need(row, "node")
-                kind = _KINDS.get(_text(row["type"]) or "", "resource")
-                label = short(described)
-                if row["label"] is not None:
-                    label += f" “{_text(row['label'])}”"
-                out[plain(described)] = Location(kind, plain(described), label, None, None,
+    details: dict[str, Location] = {}
+    rest = []
+    for node in nodes:
+        segment = _segment_of(store, node)
+        if segment is None:
+            rest.append(node)
+            continue
+        key = segment.value
+        if key not in details:
+            details[key] = _segment_location(store, segment)
+        out[node.value] = details[key]
+    for i in range(0, len(rest), _CHUNK):
+        chunk = rest[i:i + _CHUNK]
+        for row in store.select(resources.sparql("shacl/describe-nodes"), {"node": chunk}
+                                ).records():
+            described = row["node"]
+            if described is None:
+                continue
+            kind = _KINDS.get(row["type"].value, "resource") if row["type"] else "resource"
+            label = short(described)
+            if row["label"] is not None:
+                label += f" “{row['label'].value}”"
+            out[plain(described)] = Location(kind, plain(described), label, None, None,
                                              _graph_name(row["graph"]))
     return out
 
 
-def _text(term: Term | None) -> str | None:
-    return None if term is None else term.value
+def _first(store: GraphStore, subject: Term | None, predicate: NamedNode,
+           obj: Term | None = None) -> Quad | None:
+    if isinstance(subject, Literal):  # a literal is never a subject
+        return None
+    return next(iter(store.quads(subject, predicate, obj)), None)
+
+
+def _segment_of(store: GraphStore, node: NamedNode) -> NamedNode | None:
+    """The segment itself, the segment whose target it is, or whose target's selector."""
+    if _first(store, node, _TYPE, _ANNOTATION) is not None:
+        return node
+    quad = _first(store, None, _HAS_TARGET, node)
+    if quad is None:
+        selected = _first(store, None, _HAS_SELECTOR, node)
+        if selected is None:
+            return None
+        target = selected.subject
+        quad = (_first(store, None, _HAS_TARGET, target)
+                if isinstance(target, NamedNode | BlankNode) else None)
+    if quad is None or not isinstance(quad.subject, NamedNode):
+        return None
+    return quad.subject
+
+
+def _segment_location(store: GraphStore, segment: NamedNode) -> Location:
+    def value(predicate: NamedNode) -> str | None:
+        quad = _first(store, segment, predicate)
+        if quad is None or isinstance(quad.object, Triple):
+            return None
+        return quad.object.value
+
+    graph = None
+    for quad in store.quads(segment, _TYPE, _ANNOTATION):
+        if isinstance(quad.graph_name, NamedNode) and quad.graph_name.value != _ONTOLOGY_GRAPH:
+            graph = quad.graph_name
+            break
+    sid = value(_IDENTIFIER)
+    return Location("segment", segment.value, sid if sid is not None else short(segment),
+                    value(_SOURCE_FILE), value(_SOURCE_LOCATOR), _graph_name(graph))
 
 
 def _graph_name(term: Term | None) -> str | None:
