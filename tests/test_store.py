@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from test_serve_support import cli_server
+from support.serve import cli_server
 
 from cryonto.cli import main
 
@@ -111,6 +111,7 @@ def test_files_and_store_exclude_each_other(loaded: Path) -> None:
     assert done.exit_code == 2 and "--store DIR" in done.stderr
 
 
+@pytest.mark.integration
 def test_serve_answers_from_the_store(loaded: Path) -> None:
     with cli_server("--store", str(loaded)) as url:
         answer = httpx.get(f"{url}/sparql", params={

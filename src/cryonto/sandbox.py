@@ -310,12 +310,10 @@ def keep_files_under(folder: str) -> None:
 
 
 def _close_all_but(keep: set[int]) -> None:
-    """Close every inherited file descriptor not in `keep` (Linux: listed in /proc).
+    """Close every inherited file descriptor not in `keep` or a store's (Linux: /proc).
 
-    Python objects of the parent that own one of them (sockets, files) are
-    collected first and the rest frozen (`gc.freeze`), so none of them can later
-    close a number that a new socket of ours has taken over. Files of a
-    persistent store (`keep_files_under`) stay open: the engine reads through them.
+    The parent's objects owning one (sockets, files) are collected first and the rest
+    frozen (`gc.freeze`), so none can later close a number a new socket of ours reuses.
     """
     gc.collect()
     gc.freeze()

@@ -66,15 +66,19 @@ _salt_option = click.option(
          "and kept nowhere.")
 
 
+_redact_option = click.option(
+    "--redact", is_flag=True,
+    help="No segment, memo or transcript text; study, document, participant and segment names "
+         "replaced by pseudonyms; no file names.")
+
+
 @export.command("refi")
 @_data_argument
 @store_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The .qdpx file to write.")
 @click.option("--name", default=None, help="Project name (default: the study title).")
-@click.option("--redact", is_flag=True,
-              help="No segment, memo or transcript text; study, document, participant and "
-                   "segment names replaced by pseudonyms; no file names.")
+@_redact_option
 @_salt_option
 @click.option("--positions", type=click.Choice(("codepoints", "utf16")), default="codepoints",
               show_default=True, help="Unit of text positions: utf16 for NVivo, code points "
@@ -94,9 +98,7 @@ def refi(data: tuple[Path, ...], store_dir: Path | None, output: Path, name: str
 @store_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The CSV file to write.")
-@click.option("--redact", is_flag=True,
-              help="No segment, memo or transcript text; study, document, participant and "
-                   "segment names replaced by pseudonyms; no file names.")
+@_redact_option
 @_salt_option
 def csv_command(data: tuple[Path, ...], store_dir: Path | None, output: Path, redact: bool,
                 salt: str | None) -> None:
@@ -112,9 +114,7 @@ def csv_command(data: tuple[Path, ...], store_dir: Path | None, output: Path, re
 @store_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The Turtle file to write.")
-@click.option("--redact", is_flag=True,
-              help="No segment, memo or transcript text; study, document, participant and "
-                   "segment names replaced by pseudonyms; no file names.")
+@_redact_option
 @click.option("--license", "license_iri", default=None, metavar="IRI",
               help="License of the dataset, e.g. https://creativecommons.org/licenses/by/4.0/")
 @click.option("--creator", default=None, metavar="NAME",

@@ -130,25 +130,24 @@ def gather(paths: Sequence[Path | str] | GraphStore, lang: str = "en", redact: b
     for path in files:
         if not path.is_file():
             raise CryontoError("no such file", str(path))
-    if not redact:
-        return _gather(files, lang, False, with_agreement)
-    from cryonto.exporting import export_turtle
-
-    with tempfile.TemporaryDirectory(prefix="cryonto-report-") as tmp:
-        redacted = Path(tmp) / "redacted.ttl"
-        export_turtle(files, redacted, redact=True)
-        return _gather([redacted], lang, True, with_agreement)
+    return _gather_redacted(files, lang, with_agreement) if redact else _gather(
+        files, lang, False, with_agreement)
 
 
 def _gather_store(store: GraphStore, lang: str, redact: bool,
                   with_agreement: bool) -> ReportData:
-    if not redact:
-        return _gather(store, lang, False, with_agreement)
+    return _gather_redacted(store, lang, with_agreement) if redact else _gather(
+        store, lang, False, with_agreement)
+
+
+def _gather_redacted(source: list[Path] | GraphStore, lang: str,
+                     with_agreement: bool) -> ReportData:
+    """Everything computed from the project's own redaction of the data, never the original."""
     from cryonto.exporting import export_turtle
 
     with tempfile.TemporaryDirectory(prefix="cryonto-report-") as tmp:
         redacted = Path(tmp) / "redacted.ttl"
-        export_turtle(store, redacted, redact=True)
+        export_turtle(source, redacted, redact=True)
         return _gather([redacted], lang, True, with_agreement)
 
 
