@@ -16,12 +16,11 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from support.report import (
-    ARGS,
     BROWSER,
-    CHROMIUM,
     axe_violations,
     broken_local_links,
     figure_sizes,
+    launched_chromium,
     open_page,
 )
 
@@ -47,13 +46,8 @@ def site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS,
-                                             headless=True)
-        yield browser
-        browser.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def test_site_has_every_page_and_artefact(site):

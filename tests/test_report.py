@@ -17,13 +17,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from support.report import (
-    ARGS,
     BROWSER,
-    CHROMIUM,
     ROOT,
     axe_violations,
     broken_local_links,
     figure_sizes,
+    launched_chromium,
     open_page,
 )
 
@@ -57,13 +56,8 @@ def reports(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS,
-                                             headless=True)
-        yield browser
-        browser.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.mark.parametrize("name", ["example", "generated"])

@@ -8,16 +8,42 @@ test peers (`support.peers`): skipped locally when missing, a failure in CI.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from support.paths import ROOT
 from support.peers import AXE, BROWSER, CHROMIUM, require_peer
 from support.peers import CHROMIUM_ARGS as ARGS
 
-__all__ = ["ARGS", "BROWSER", "CHROMIUM", "ROOT", "axe_violations", "broken_local_links",
-           "figure_sizes", "open_page"]
+__all__ = [
+    "ARGS",
+    "BROWSER",
+    "CHROMIUM",
+    "ROOT",
+    "axe_violations",
+    "broken_local_links",
+    "figure_sizes",
+    "launched_chromium",
+    "open_page",
+]
+
+
+@contextlib.contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS,
+                                             headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def open_page(browser, url: str):
