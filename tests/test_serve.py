@@ -313,10 +313,13 @@ def test_result_limit_truncates_and_says_so(store):
 
 
 SLOW = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 10^10 rows, streamed
+#: (the tests below lift the row and byte caps, so that only the timeout can stop it: on a
+#: fast machine 16 MiB of rows, the default byte cap, came in under the timeout)
 
 
 def test_timeout_answers_503_and_frees_the_worker(store):
-    with ThreadServer(store, timeout=1, workers=1, max_results=10**12) as s, \
+    with ThreadServer(store, timeout=1, workers=1, max_results=10**12,
+                      max_bytes=1 << 40) as s, \
             httpx.Client(base_url=s.url, timeout=30) as c:
         started = time.monotonic()
         slow = q(c, SLOW)
@@ -331,7 +334,8 @@ def test_timeout_answers_503_and_frees_the_worker(store):
 
 
 def test_a_slow_query_does_not_block_other_requests(store):
-    with ThreadServer(store, timeout=3, workers=2, max_results=10**12) as s, \
+    with ThreadServer(store, timeout=3, workers=2, max_results=10**12,
+                      max_bytes=1 << 40) as s, \
             httpx.Client(base_url=s.url, timeout=30) as c, \
             concurrent.futures.ThreadPoolExecutor(1) as pool:
         slow = pool.submit(q, c, SLOW)
