@@ -11,18 +11,15 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from support.serve import ThreadServer
 
 from cryonto.rdf import GraphStore
-from cryonto.serve.app import create_app
 
 pytestmark = pytest.mark.integration  # real uvicorn and worker processes
 
@@ -50,30 +47,11 @@ def store() -> GraphStore:
     return GraphStore.with_ontology([EXAMPLE])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serving(store: GraphStore, **options) -> Iterator[tuple[str, object]]:
     """`create_app(store, **options)` under uvicorn on 127.0.0.1: (URL, endpoint)."""
-    port = _free_port()
-    app = create_app(store, **options)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}", app.state.endpoint
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with ThreadServer(store, **options) as server:
+        yield server.url, server.app.state.endpoint
 
 
 #: one client for all requests: making one per request costs ~100 ms (its TLS context)

@@ -13,10 +13,8 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,14 +22,14 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-import uvicorn
 from click.testing import CliRunner
+from support.serve import ThreadServer
+from support.servers import free_port
 
 from cryonto.cli import main
 from cryonto.errors import QueryRefused
 from cryonto.rdf import GraphStore
 from cryonto.rdf.guard import check, check_query
-from cryonto.serve.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "paper-quotes.ttl"
@@ -163,29 +161,11 @@ def test_cli_subprocess_refuses_and_contacts_nothing(listener, tmp_path):
     assert listener.settle() == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def uvicorn_server(store: GraphStore, **options) -> Iterator[str]:
     """`create_app(store)` under a real uvicorn on 127.0.0.1, in a thread; yields its URL."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store, **options), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with ThreadServer(store, **options) as server:
+        yield server.url
 
 
 def _ask_endpoint(url: str, listener) -> None:
@@ -212,7 +192,7 @@ def test_endpoint_refuses_and_contacts_nothing(listener):
 
 @pytest.mark.integration
 def test_cryonto_serve_subprocess_refuses_and_contacts_nothing(listener):
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([CRYONTO, "serve", "--port", str(port), "--data", str(EXAMPLE),
                              "--log-level", "warning"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
