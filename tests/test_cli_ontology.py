@@ -195,3 +195,16 @@ def test_show_shipped_json_has_findings_somewhere() -> None:
         data = json.loads(run("show", notation, "--format", "json").stdout)
         total += sum(len(v) for v in data["findings"].values())
     assert total > 0
+
+
+def test_show_lists_every_source_of_a_finding_citing_studies_together() -> None:
+    """knox2017-10 cites Knox et al. (2017) and 't Lam et al. (2018) in one sentence."""
+    data = json.loads(run("show", "cry:PromotesProcess", "--format", "json").stdout)
+    finding = next(f for f in data["findings"]["supports"]
+                   if f["iri"].endswith("finding/knox2017-10"))
+    dois = [s["doi"] for s in finding["sources"]]
+    assert dois == ["10.1037/pst0000123", "10.1080/13642537.2018.1459767"]
+    assert {r["doi"] for r in data["literature"]} >= set(dois)
+    text = run("show", "cry:PromotesProcess").stdout
+    block = text.split("facilitative (Knox et al.; 't Lam et al.)", 1)[1].split("\n  - ", 1)[0]
+    assert "Knox, S., Hill" in block and "'t Lam, C., Vingerhoets" in block

@@ -148,12 +148,13 @@ def build_category_system(store: GraphStore, sources: Sequence[Path] = ()) -> Ca
 
     findings_for: dict[str, list[Finding]] = defaultdict(list)
     for finding in g.subjects(_RDF_TYPE, str(CRY["Finding"])):
-        source = _record(g, g.iri(finding, str(DCTERMS.source)))
+        cited = tuple(r for r in (_record(g, iri) for iri in sorted(
+            g.iris(finding, str(DCTERMS.source)))) if r is not None)
         for stance in STANCES:
             for category in g.iris(finding, str(CITO[stance])):
                 findings_for[category].append(Finding(
                     finding, g.text(finding, str(RDFS.label)), g.text(finding, str(CRY["claim"])),
-                    stance, source, g.iri(finding, PROV.wasQuotedFrom)))
+                    stance, cited, g.iri(finding, PROV.wasQuotedFrom)))
 
     emphases_for: dict[str, list[Emphasis]] = defaultdict(list)
     for emphasis in g.subjects(_RDF_TYPE, str(CRY["OrientationEmphasis"])):

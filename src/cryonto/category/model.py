@@ -78,8 +78,13 @@ class Finding:
     label: str | None
     claim: str | None
     stance: str  # one of STANCES
-    source: Record | None
+    sources: tuple[Record, ...]
     quoted_from: str | None = None
+
+    @property
+    def source(self) -> Record | None:
+        """The first source; a finding citing studies together has several (`sources`)."""
+        return self.sources[0] if self.sources else None
 
 
 @dataclass(frozen=True)

@@ -143,15 +143,13 @@ def _concept_data(system, c, lang: str) -> dict:
     records: dict[str, dict] = {}
     findings: dict[str, list[dict]] = {stance: [] for stance in _STANCE_HEADINGS}
     for f in c.findings:
-        source = None
-        if f.source is not None:
-            source = {"iri": f.source.iri, "title": f.source.title,
-                      "citation": f.source.citation, "date": f.source.date,
-                      "doi": f.source.doi}
-            records.setdefault(f.source.iri, source)
+        sources = [{"iri": r.iri, "title": r.title, "citation": r.citation, "date": r.date,
+                    "doi": r.doi} for r in f.sources]
+        for source in sources:
+            records.setdefault(source["iri"], source)
         findings.setdefault(f.stance, []).append(
-            {"iri": f.iri, "label": f.label, "claim": f.claim, "source": source,
-             "user": False})
+            {"iri": f.iri, "label": f.label, "claim": f.claim,
+             "source": sources[0] if sources else None, "sources": sources, "user": False})
     form = c.form
     return {
         "notation": c.notation,
@@ -267,8 +265,9 @@ def _concept_text(d: dict) -> str:
                 if f["source"] and (f["source"].get("citation") or f["source"].get("iri")):
                     body += _wrap(f"source: {f['source'].get('citation') or f['source']['iri']}",
                                   "      ", 8)
-            elif f["source"]:
-                body += _wrap(f"source: {_record_text(f['source'])}", "      ", 8)
+            else:
+                for source in f["sources"]:
+                    body += _wrap(f"source: {_record_text(source)}", "      ", 8)
         section(f"{title} ({len(items)})", body or ["  (none)"])
     section("Literature", [line for r in d["literature"]
                            for line in _wrap(f"- {_record_text(r)}", hang=2)])

@@ -161,8 +161,8 @@ def _literature(system) -> tuple[dict[str, Record], dict[str, tuple[Finding, lis
     findings: dict[str, tuple[Finding, list[str]]] = {}
     for concept in system:
         for finding in concept.findings:
-            if finding.source is not None:
-                records.setdefault(finding.source.iri, finding.source)
+            for source in finding.sources:
+                records.setdefault(source.iri, source)
             findings.setdefault(finding.iri, (finding, []))[1].append(concept.iri)
     return dict(sorted(records.items(), key=lambda kv: kv[1].describe())), findings
 
