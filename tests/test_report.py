@@ -51,6 +51,8 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     for name in ("example", "generated"):
         out[name] = work / f"{name}.html"
         run("report", str(work / f"{name}.ttl"), "-o", str(out[name]))
+    out["german"] = work / "german.html"
+    run("report", str(work / "example.ttl"), "-o", str(out["german"]), "--lang", "de")
     return out
 
 
@@ -60,7 +62,7 @@ def browser():
         yield chromium
 
 
-@pytest.mark.parametrize("name", ["example", "generated"])
+@pytest.mark.parametrize("name", ["example", "generated", "german"])
 def test_report_opens_offline_clean_and_accessible(reports, browser, name):
     path = reports[name]
     page = open_page(browser, path.as_uri())
@@ -71,7 +73,7 @@ def test_report_opens_offline_clean_and_accessible(reports, browser, name):
         assert page.requests == [path.as_uri()]
         sizes = figure_sizes(page)
         # the generated study has orientations: one more frequency figure, per orientation
-        assert len(sizes) == {"example": 4, "generated": 5}[name]
+        assert len(sizes) == {"example": 4, "generated": 5, "german": 4}[name]
         assert all(w > 200 and h > 150 for w, h in sizes), sizes
         for figure in page.locator("figure.report-figure").all():
             assert figure.locator("figcaption").inner_text().strip()
@@ -124,6 +126,16 @@ def test_report_prints_to_pdf(reports, browser):
         assert page.problems == []
     finally:
         page.context.close()
+
+
+def test_german_labels_are_marked_german_in_an_english_page(reports):
+    """The prose stays English, so the page is lang="en" and each German label says it is de."""
+    page = reports["german"].read_text(encoding="utf-8")
+    assert '<html lang="en">' in page
+    assert '<span lang="de">Protestweinen</span>' in page
+    assert ">Protest crying<" not in page
+    assert "German category labels are the cryonto project's translation" in page
+    assert "translation" not in reports["example"].read_text(encoding="utf-8").split("<footer>")[1]
 
 
 def test_generated_report_content(reports):
