@@ -105,6 +105,7 @@ def test_oxigraph_push_and_whole_library(tmp_path, embedded) -> None:
         assert done.returncode == 0, done.stderr
         assert server.gsp_url in done.stderr  # it says where the data goes
         assert "count check passed" in done.stdout
+        assert "hint:" not in done.stderr  # --union-default-graph: the default graph sees it
         # the counts, asked without cryonto
         counts = {}
         for graph in (str(ONTOLOGY_GRAPH), DEFAULT_DATA_GRAPH):
@@ -136,6 +137,7 @@ def test_virtuoso_push_and_whole_library(tmp_path, embedded) -> None:
                           *map(str, DATA)])
         assert done.returncode == 0, done.stderr + done.stdout
         assert "sparql-graph-crud-auth" in done.stderr
+        assert "hint:" not in done.stderr  # Virtuoso's default graph is the union of its graphs
         _compare_all(embedded, server.query_url)
         wrong = _push_cli(["--endpoint", server.query_url, "--user", "dba", "--password",
                            "wrong", str(DATA[0])])
