@@ -306,6 +306,15 @@ def test_default_graph_probe_is_advice_never_an_error() -> None:
         hint = RemoteEndpoint(fake.url + "/query").default_graph_hint()
     assert hint is not None and hint.startswith("hint: ") and "<https://e.org/g>" in hint
     assert "\n" not in hint
+    # Virtuoso answers EXISTS as an integer: 1 sees the graph, 0 does not
+    for value, hinted in (("1", False), ("0", True)):
+        binding = {"graph": rows["results"]["bindings"][0]["graph"], "inDefault": {
+            "type": "literal", "value": value,
+            "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}
+        answer = {**rows, "results": {"bindings": [binding]}}
+        with Fake(lambda handler, body, answer=answer: _json(answer)) as fake:
+            hint = RemoteEndpoint(fake.url + "/query").default_graph_hint()
+        assert (hint is not None) is hinted, value
 
 
 def test_answers_nothing() -> None:

@@ -92,7 +92,9 @@ class RemoteEndpoint:
             rows = self.query(text).dicts()
         except RemoteError:
             return None
-        if not rows or rows[0].get("inDefault") is not False:
+        seen_in_default = rows[0].get("inDefault") if rows else None
+        # Virtuoso answers the boolean as 1 or 0
+        if seen_in_default is None or seen_in_default not in (False, 0):
             return None
         seen = str(rows[0].get("graph") or graph)
         graphs = dict.fromkeys([str(ONTOLOGY_GRAPH), seen])
