@@ -355,3 +355,21 @@ def test_codebook_gets_ordinary_permissions(tmp_path, fmt, umask, expected):
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == expected
     assert stat.S_IMODE(clinical.stat().st_mode) == 0o600
+
+
+def test_coded_data_stays_owner_only_beside_a_shared_codebook(tmp_path):
+    """The contrast the permissions are for: same umask, same folder, clinical data 0600."""
+    import os
+    import stat
+
+    from cryonto.exporting import export_csv
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "paper-quotes.ttl"
+    old = os.umask(0o022)
+    try:
+        export_codebook(tmp_path / "codebook.qdc", "qdc")
+        export_csv([example], tmp_path / "segments.csv")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "codebook.qdc").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "segments.csv").stat().st_mode) == 0o600

@@ -138,8 +138,6 @@ def atomic_write(path: Path | str, mode: str = "wb", encoding: str | None = None
     """
     target = Path(path)
     fd, tmp_name = temp_sibling(target)
-    if permissions is not None:
-        os.fchmod(fd, permissions & ~current_umask())
     handle = os.fdopen(fd, mode, encoding=encoding, newline=newline)
     try:
         try:
@@ -152,6 +150,8 @@ def atomic_write(path: Path | str, mode: str = "wb", encoding: str | None = None
             handle.flush()
             os.fsync(handle.fileno())
             handle.close()
+            if permissions is not None:
+                os.chmod(tmp_name, permissions & ~current_umask())
             os.replace(tmp_name, target)
         except OSError as error:
             raise CryontoError(f"cannot write: {os_reason(error)}", str(target)) from None
