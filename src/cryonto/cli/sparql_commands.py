@@ -98,7 +98,8 @@ def query_command(query: str, data: tuple[str, ...], store_dir: Path | None,
     The default is the embedded store: the bundled ontology plus the --data files,
     nothing leaves the process. Queries that would use SERVICE, LOAD, updates or
     FROM another graph are refused (exit 2). An ASK query exits 0 when true and 1
-    when false.
+    when false. With --endpoint, an empty answer is followed by one probe of the
+    store: a hint on stderr when its default graph does not see its named graphs.
     """
     from cryonto.queries import run_query
     from cryonto.remote import check_timeout
