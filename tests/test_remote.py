@@ -292,3 +292,45 @@ def test_remote_endpoint_checks_every_text_itself() -> None:
             endpoint.query("DROP ALL")
         assert endpoint.query("ASK {}").boolean is True
         assert len(fake.requests) == 1
+
+
+def test_default_graph_probe_is_advice_never_an_error() -> None:
+    """A store that refuses or garbles the probe gives no hint, not a failure."""
+    with Fake(lambda handler, body: (400, "text/plain", b"Parser error")) as fake:
+        assert RemoteEndpoint(fake.url + "/query").default_graph_hint() is None
+    rows = {"head": {"vars": ["graph", "inDefault"]}, "results": {"bindings": [{
+        "graph": {"type": "uri", "value": "https://e.org/g"},
+        "inDefault": {"type": "literal", "value": "false",
+                      "datatype": "http://www.w3.org/2001/XMLSchema#boolean"}}]}}
+    with Fake(lambda handler, body: _json(rows)) as fake:
+        hint = RemoteEndpoint(fake.url + "/query").default_graph_hint()
+    assert hint is not None and hint.startswith("hint: ") and "<https://e.org/g>" in hint
+    assert "\n" not in hint
+    # Virtuoso answers EXISTS as an integer: 1 sees the graph, 0 does not
+    for value, hinted in (("1", False), ("0", True)):
+        binding = {"graph": rows["results"]["bindings"][0]["graph"], "inDefault": {
+            "type": "literal", "value": value,
+            "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}
+        answer = {**rows, "results": {"bindings": [binding]}}
+        with Fake(lambda handler, body, answer=answer: _json(answer)) as fake:
+            hint = RemoteEndpoint(fake.url + "/query").default_graph_hint()
+        assert (hint is not None) is hinted, value
+
+
+def test_answers_nothing() -> None:
+    from cryonto.rdf import QueryResult, parse_results
+    from cryonto.remote import answers_nothing
+
+    def select(bindings: list[dict]) -> QueryResult:
+        body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": bindings}})
+        return parse_results(body.encode(), "application/sparql-results+json", "SELECT")
+
+    zero = {"x": {"type": "literal", "value": "0",
+                  "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}
+    label = {"x": {"type": "literal", "value": "Pause"}}
+    assert answers_nothing(select([]))
+    assert answers_nothing(select([zero, {}]))  # a COUNT over nothing, an unbound row
+    assert not answers_nothing(select([zero, label]))
+    assert answers_nothing(QueryResult("ask", boolean=False))
+    assert not answers_nothing(QueryResult("ask", boolean=True))
+    assert answers_nothing(QueryResult("construct", triples=[]))

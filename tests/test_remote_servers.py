@@ -18,9 +18,10 @@ import pytest
 from support.peers import OXIGRAPH, VIRTUOSO
 from support.servers import oxigraph_server, sparql_json, virtuoso_server
 
+from cryonto import resources
 from cryonto.queries import list_queries, run_query
-from cryonto.rdf import GraphStore
-from cryonto.remote import DEFAULT_DATA_GRAPH, push
+from cryonto.rdf import GraphStore, NamedNode, bind_values
+from cryonto.remote import DEFAULT_DATA_GRAPH, RemoteEndpoint, push
 from cryonto.vocab import ONTOLOGY_GRAPH
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +106,7 @@ def test_oxigraph_push_and_whole_library(tmp_path, embedded) -> None:
         assert done.returncode == 0, done.stderr
         assert server.gsp_url in done.stderr  # it says where the data goes
         assert "count check passed" in done.stdout
+        assert "hint:" not in done.stderr  # --union-default-graph: the default graph sees it
         # the counts, asked without cryonto
         counts = {}
         for graph in (str(ONTOLOGY_GRAPH), DEFAULT_DATA_GRAPH):
@@ -136,6 +138,12 @@ def test_virtuoso_push_and_whole_library(tmp_path, embedded) -> None:
                           *map(str, DATA)])
         assert done.returncode == 0, done.stderr + done.stdout
         assert "sparql-graph-crud-auth" in done.stderr
+        assert "hint:" not in done.stderr  # Virtuoso's default graph is the union of its graphs
+        # ... and the probe behind the hint did answer, and said so (Virtuoso: 1, not true)
+        probe = bind_values(resources.sparql("remote/default-graph-probe"),
+                            {"graph": NamedNode(DEFAULT_DATA_GRAPH)})
+        assert RemoteEndpoint(server.query_url).query(probe).values() == [
+            (DEFAULT_DATA_GRAPH, 1)]
         _compare_all(embedded, server.query_url)
         wrong = _push_cli(["--endpoint", server.query_url, "--user", "dba", "--password",
                            "wrong", str(DATA[0])])

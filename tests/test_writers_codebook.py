@@ -86,7 +86,8 @@ def test_qdc_hierarchy_codability_descriptions_and_colours(tmp_path):
     assert len(mains) == 6 and len({c.get("color") for c in mains}) == 6
     system = load_category_system()
     protest = a1.find("q:Code", NS)
-    assert protest.find("q:Description", NS).text == system.find("A1.1").definition
+    assert protest.find("q:Description", NS).text.startswith(
+        "Definition: " + system.find("A1.1").definition + "\n\n")
 
 
 def test_qdc_german_labels_keep_guids(tmp_path):
@@ -122,8 +123,9 @@ def test_xlsx_content(tmp_path):
     out = tmp_path / "cb.xlsx"
     result = export_codebook(out)  # format from the suffix
     assert result.counts_out.codes == 33
-    ws = load_workbook(out).active
-    rows = list(ws.iter_rows(values_only=True))
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Codebook", "Categories", "Licence"]
+    rows = list(wb["Categories"].iter_rows(values_only=True))
     assert rows[0] == CSV_COLUMNS
     assert len(rows) == 34
     assert rows[[r[0] for r in rows].index("I2.1")][:3] == ("I2.1", "I2.1 Pause", "I2")
@@ -231,3 +233,143 @@ def test_no_licence_claimed_for_an_ontology_without_one(tmp_path):
     path = tmp_path / "c.md"
     export_codebook(path, "md", ontology=bare)
     assert "Licence" not in path.read_text(encoding="utf-8")
+
+
+# -- Mayring-style descriptions, MAXQDA's import table, file permissions ----------------------
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology" / "crying.ttl"
+
+
+def _ontology_texts(prop: str) -> dict[str, list[str]]:
+    """Concept IRI -> the English/untagged values of `prop`, read straight from the Turtle."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(path=str(ONTOLOGY), format=ox.RdfFormat.TURTLE)
+    found: dict[str, list[str]] = {}
+    for quad in store.quads_for_pattern(None, ox.NamedNode(SKOS + prop), None):
+        if isinstance(quad.object, ox.Literal) and quad.object.language in (None, "en"):
+            found.setdefault(quad.subject.value, []).append(quad.object.value)
+    return found
+
+
+def _sections(text: str) -> list[tuple[str, str]]:
+    return [tuple(part.split(": ", 1)) for part in text.split("\n\n")]
+
+
+def test_qdc_descriptions_carry_definition_anchor_examples_and_coding_rules(tmp_path):
+    out = tmp_path / "cb.qdc"
+    export_codebook(out, "qdc")
+    _schema("Codebook.xsd").validate(str(out))
+    system = load_category_system()
+    examples, rules = _ontology_texts("example"), _ontology_texts("scopeNote")
+    descriptions = {c.get("guid"): c.find("q:Description", NS) for c in _codes(out)}
+    seen_rule = seen_example = seen_bare = 0
+    for concept in system.concepts():
+        node = descriptions.get(stable_guid(concept.iri))
+        if node is None:
+            continue
+        sections = _sections(node.text)
+        assert sections[0] == ("Definition", " ".join(concept.definition.split()))
+        got_examples = [t for k, t in sections if k == "Anchor example"]
+        got_rules = [t for k, t in sections if k == "Coding rule"]
+        assert sorted(got_examples) == sorted(examples.get(concept.iri, []))
+        assert sorted(got_rules) == sorted(rules.get(concept.iri, []))  # nothing invented
+        assert [k for k, _ in sections] == ["Definition"] + ["Anchor example"] * len(
+            got_examples) + ["Coding rule"] * len(got_rules)
+        seen_rule += bool(got_rules)
+        seen_example += bool(got_examples)
+        seen_bare += not got_rules
+    assert seen_rule >= 8 and seen_example >= 10 and seen_bare >= 10
+    i33 = descriptions[stable_guid(system.find("I3.3").iri)].text
+    assert "Coding rule: Does not apply when the patient initiates the distraction" in i33
+
+
+def test_german_codebook_names_the_sections_in_german(tmp_path):
+    out = tmp_path / "de.qdc"
+    export_codebook(out, "qdc", "de")
+    text = out.read_text(encoding="utf-8")
+    assert "Ankerbeispiel: " in text and "Kodierregel: " in text
+    assert "Anchor example:" not in text and "Coding rule:" not in text
+    md = tmp_path / "de.md"
+    export_codebook(md, "md", "de")
+    assert "*Kodierregel:* " in md.read_text(encoding="utf-8")
+
+
+def test_xlsx_first_sheet_is_maxqdas_code_and_memo_table(tmp_path):
+    """MAXQDA's "Import codes and code memos from an Excel table" (see docs/export.md)."""
+    from openpyxl import load_workbook
+
+    from cryonto.writers.codebook import description
+
+    out = tmp_path / "cb.xlsx"
+    export_codebook(out, "xlsx")
+    sheet = load_workbook(out).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Code", "Memo")
+    assert all(len(row) == 2 for row in rows)  # nothing MAXQDA does not read
+    codes = [row[0] for row in rows[1:]]
+    assert len(codes) == 33 == len(set(codes))
+    assert codes[0] == "A Assumptions"
+    assert "A Assumptions\\A1 Forms of crying\\A1.1 Protest crying" in codes
+    assert "I Interventions\\I2 Giving space\\I2.1 Pause" in codes
+    for code in codes:  # every parent path is a row of its own, before its children
+        if "\\" in code:
+            assert code.rsplit("\\", 1)[0] in codes[:codes.index(code)]
+    entries = codebook_entries(load_category_system())
+    memos = dict(rows[1:])
+    by_leaf = {code.rsplit("\\", 1)[-1]: code for code in codes}
+    for entry in entries:
+        assert memos[by_leaf[entry.name]] == (description(entry) or None)
+    stance = memos[by_leaf["A2.1 Therapeutic stance"]]
+    assert stance.startswith("Definition: ") and "\n\nAnchor example: " in stance
+    assert stance.endswith("Coding rule: This accepting stance forms the basis for further "
+                           "interventions.")
+
+
+def test_xlsx_refuses_a_name_maxqda_would_split(tmp_path):
+    entries = codebook_entries(load_category_system(MINI))
+    bad = [*entries[:-1], CodebookEntry(**{**entries[-1].__dict__, "label": "this > that"})]
+    with pytest.raises(CryontoError, match="subcode separator"):
+        write_codebook(bad, tmp_path / "x.xlsx", "xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["qdc", "csv", "xlsx", "md"])
+@pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o027, 0o640)])
+def test_codebook_gets_ordinary_permissions(tmp_path, fmt, umask, expected):
+    """A codebook is shared, not clinical: 0666 less the umask, not mkstemp's 0600."""
+    import os
+    import stat
+
+    from cryonto.atomic import write_bytes
+
+    old = os.umask(umask)
+    try:
+        out = tmp_path / f"cb.{fmt}"
+        export_codebook(out, fmt, ontology=MINI)
+        clinical = tmp_path / "segments.csv"
+        write_bytes(clinical, b"text\n")  # what coded data gets: owner only
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == expected
+    assert stat.S_IMODE(clinical.stat().st_mode) == 0o600
+
+
+def test_coded_data_stays_owner_only_beside_a_shared_codebook(tmp_path):
+    """The contrast the permissions are for: same umask, same folder, clinical data 0600."""
+    import os
+    import stat
+
+    from cryonto.exporting import export_csv
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "paper-quotes.ttl"
+    old = os.umask(0o022)
+    try:
+        export_codebook(tmp_path / "codebook.qdc", "qdc")
+        export_csv([example], tmp_path / "segments.csv")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "codebook.qdc").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "segments.csv").stat().st_mode) == 0o600

@@ -24,6 +24,9 @@ from typing import IO
 from cryonto.errors import CryontoError
 
 _TMP_MARK = ".cryonto-"
+#: `mode` for files meant to be shared (a codebook): what `open()` would give, 0666 less the
+#: umask; without a mode a file keeps `mkstemp`'s 0600, owner only, as coded data should
+SHARED_MODE = 0o666
 
 
 def refuse_overwrite(output: Path | str | None, inputs: Iterable[Path | str | None]) -> None:
@@ -115,13 +118,23 @@ def os_reason(error: OSError) -> str:
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
 
 
+def current_umask() -> int:
+    """The process umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path: Path | str, mode: str = "wb", encoding: str | None = None,
-                 newline: str | None = None) -> Iterator[IO]:
+                 newline: str | None = None, *, permissions: int | None = None
+                 ) -> Iterator[IO]:
     """Open a temporary sibling of `path`; on success rename it onto `path`.
 
     A full disk, a file size limit or an unwritable folder becomes a
     `CryontoError` naming the target; the temporary file is removed either way.
+    `permissions` (e.g. `SHARED_MODE`), less the umask, replaces the owner-only
+    0600 the file has otherwise.
     """
     target = Path(path)
     fd, tmp_name = temp_sibling(target)
@@ -137,6 +150,8 @@ def atomic_write(path: Path | str, mode: str = "wb", encoding: str | None = None
             handle.flush()
             os.fsync(handle.fileno())
             handle.close()
+            if permissions is not None:
+                os.chmod(tmp_name, permissions & ~current_umask())
             os.replace(tmp_name, target)
         except OSError as error:
             raise CryontoError(f"cannot write: {os_reason(error)}", str(target)) from None
@@ -148,11 +163,12 @@ def atomic_write(path: Path | str, mode: str = "wb", encoding: str | None = None
         raise
 
 
-def write_bytes(path: Path | str, data: bytes) -> None:
-    with atomic_write(path, "wb") as handle:
+def write_bytes(path: Path | str, data: bytes, *, mode: int | None = None) -> None:
+    """`data` to `path` atomically; `mode`: see `atomic_write`'s `permissions`."""
+    with atomic_write(path, "wb", permissions=mode) as handle:
         handle.write(data)
 
 
-def write_text(path: Path | str, text: str) -> None:
-    with atomic_write(path, "w", encoding="utf-8", newline="") as handle:
+def write_text(path: Path | str, text: str, *, mode: int | None = None) -> None:
+    with atomic_write(path, "w", encoding="utf-8", newline="", permissions=mode) as handle:
         handle.write(text)

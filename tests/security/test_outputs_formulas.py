@@ -227,7 +227,12 @@ def test_codebook_xlsx_stores_strings_never_formulas(tmp_path):
     entries = hostile_entries()
     out = tmp_path / "codebook.xlsx"
     write_codebook(entries, out, "xlsx", "en")
-    ws = load_workbook(out).active
+    book = load_workbook(out)
+    codes = list(book["Codebook"].iter_rows(min_row=2))  # MAXQDA's Code/Memo table
+    # the code path ends in the name, unchanged (parent names before it, joined by "\\")
+    assert [row[0].value.rsplit("\\", 1)[-1] for row in codes] == [e.label for e in entries]
+    assert all(row[0].data_type == "s" and row[0].quotePrefix for row in codes)
+    ws = book["Categories"]
     rows = list(ws.iter_rows(min_row=2))
     assert len(rows) == len(entries)
     for row, entry in zip(rows, entries, strict=True):
@@ -236,8 +241,8 @@ def test_codebook_xlsx_stores_strings_never_formulas(tmp_path):
         assert (name.value, definition.value) == (entry.label, entry.definition)  # unchanged
         assert name.data_type == "s" and name.quotePrefix  # shown as text, also when edited
     with zipfile.ZipFile(out) as archive:
-        sheet = archive.read("xl/worksheets/sheet1.xml")
-    assert b"<f>" not in sheet and b"<f " not in sheet
+        sheets = [archive.read(f"xl/worksheets/sheet{n}.xml") for n in (1, 2)]
+    assert all(b"<f>" not in sheet and b"<f " not in sheet for sheet in sheets)
 
 
 def test_the_real_codebook_xlsx_has_no_formula(tmp_path):

@@ -98,7 +98,8 @@ def query_command(query: str, data: tuple[str, ...], store_dir: Path | None,
     The default is the embedded store: the bundled ontology plus the --data files,
     nothing leaves the process. Queries that would use SERVICE, LOAD, updates or
     FROM another graph are refused (exit 2). An ASK query exits 0 when true and 1
-    when false.
+    when false. With --endpoint, an empty answer is followed by one probe of the
+    store: a hint on stderr when its default graph does not see its named graphs.
     """
     from cryonto.queries import run_query
     from cryonto.remote import check_timeout
@@ -115,16 +116,33 @@ def query_command(query: str, data: tuple[str, ...], store_dir: Path | None,
     result = run_query(query, data=list(data), params=parsed, endpoint=endpoint,
                        timeout=timeout, default_graphs=default_graphs, user=user,
                        password=password, store=store)
+    hint = (_default_graph_hint(result, endpoint, timeout, user, password)
+            if endpoint is not None and not default_graphs else None)
     if result.kind == "ask":
         if fmt == "json":
             click.echo(json.dumps({"boolean": bool(result.boolean)}))
         else:
             click.echo("true" if result.boolean else "false")
+        if hint:
+            click.echo(hint, err=True)
         sys.exit(0 if result.boolean else 1)
     if result.kind == "select":
         click.echo(_render_select(result, fmt))
     else:
         click.echo(_render_graph(result, fmt))
+    if hint:
+        click.echo(hint, err=True)
+
+
+def _default_graph_hint(result, endpoint: str, timeout: float, user: str | None,
+                        password: str | None) -> str | None:
+    """Why an empty answer may be the store's default graph rather than the data (one probe)."""
+    from cryonto.remote import RemoteEndpoint, answers_nothing
+
+    if not answers_nothing(result):
+        return None
+    probe = RemoteEndpoint(endpoint, timeout=min(timeout, 10), user=user, password=password)
+    return probe.default_graph_hint()
 
 
 def _mapping_rule(text: str) -> str:
@@ -224,3 +242,5 @@ def push_command(data: tuple[str, ...], endpoint: str, graph: str | None, replac
         click.echo(f"graph <{upload.graph}>: sent {upload.sent} triples in {upload.batches} "
                    f"batch{'es' if upload.batches != 1 else ''}; the store holds {upload.after}"
                    " (count check passed)")
+    if report.hint:
+        click.echo(report.hint, err=True)

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from cryonto.remote.client import RemoteEndpoint
+from cryonto.remote.client import RemoteEndpoint, answers_nothing
 from cryonto.remote.gsp import GraphStoreClient, derive_gsp_url, derive_update_url
 from cryonto.remote.http import check_timeout, check_url
 from cryonto.remote.upload import (
@@ -26,6 +26,7 @@ __all__ = [
     "GraphUpload",
     "PushReport",
     "RemoteEndpoint",
+    "answers_nothing",
     "batches",
     "check_timeout",
     "check_url",

@@ -76,6 +76,33 @@ class RemoteEndpoint:
             raise RemoteError(f"{self.url} answered a triple count with {values!r}")
         return int(values[0][0])
 
+    def default_graph_hint(self, graph: str | None = None) -> str | None:
+        """A one-line hint when the default graph does not see a named graph's triples.
+
+        A store whose default graph is not the union of its named graphs (Oxigraph
+        served without ``--union-default-graph``) answers every query that names no
+        graph with empty rows; one sample triple (from `graph`, else from any named
+        graph) tells. None when the default graph sees it, when no named graph holds
+        anything, and when the probe itself fails: the hint is advice, never an error.
+        """
+        text = resources.sparql("remote/default-graph-probe")
+        if graph is not None:
+            text = bind_values(text, {"graph": NamedNode(graph)})
+        try:
+            rows = self.query(text).dicts()
+        except RemoteError:
+            return None
+        seen_in_default = rows[0].get("inDefault") if rows else None
+        # Virtuoso answers the boolean as 1 or 0
+        if seen_in_default is None or seen_in_default not in (False, 0):
+            return None
+        seen = str(rows[0].get("graph") or graph)
+        graphs = dict.fromkeys([str(ONTOLOGY_GRAPH), seen])
+        options = " ".join(f"--default-graph {g}" for g in graphs)
+        return (f"hint: the endpoint's default graph does not see the triples of its named "
+                f"graph <{seen}>, so queries that name no graph find nothing; start Oxigraph "
+                f"with `oxigraph serve --union-default-graph`, or query with {options}")
+
     def update(self, text: str, form: str = "INSERT") -> None:
         """Send a SPARQL Update (`form`: its operation, e.g. DROP) to the update endpoint."""
         from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
@@ -117,3 +144,13 @@ class RemoteEndpoint:
         text = str(error).strip().splitlines()
         return RemoteError(f"{self.url} sent malformed results: "
                            f"{text[0] if text else type(error).__name__}")
+
+
+def answers_nothing(result: QueryResult) -> bool:
+    """True for an answer a store with an unseen default graph gives: no rows, no triples,
+    ASK false, or rows of nothing but zeros and blanks (a COUNT over nothing)."""
+    if result.kind == "ask":
+        return not result.boolean
+    if result.kind == "construct":
+        return not result.triples
+    return all(value in (None, 0, "") for row in result.values() for value in row)

@@ -47,6 +47,9 @@ class PushReport:
     method: str  # "graph store protocol" | "sparql update"
     target: str  # the URL the triples went to
     uploads: list[GraphUpload] = field(default_factory=list)
+    #: set when the store's default graph does not see the pushed data (see
+    #: `RemoteEndpoint.default_graph_hint`): the library queries would find nothing
+    hint: str | None = None
 
     @property
     def sent(self) -> int:
@@ -198,6 +201,9 @@ def push(
                         else f"at least {upload.sent}")
             raise RemoteError(f"count check failed for graph <{graph_iri}>: sent {upload.sent} "
                               f"triples, the store holds {after} (expected {expected})")
+    sample = next((g for g, triples, _ in reversed(plans) if triples), None)
+    if sample is not None:
+        report.hint = remote.default_graph_hint(sample)
     return report
 
 

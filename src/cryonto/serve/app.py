@@ -7,7 +7,8 @@ Routes
   ``/_static/…``                 CSS and the query page's script
   ``/<anything else>``           the cryonto IRI ``https://w3id.org/cryonto/<anything else>``:
                                  HTML for browsers, Turtle / JSON-LD / N-Triples /
-                                 RDF/XML by Accept or ``?format=``; 404 if unknown
+                                 RDF/XML by Accept or ``?format=``; a concept's notation
+                                 (``/A1.1``) redirects there (303); 404 if unknown
 
 SPARQL queries run in worker processes (`cryonto.serve.runner`), never in the
 server process: each has no network, is stopped at `timeout` seconds (503 at
@@ -92,6 +93,7 @@ class Endpoint:
         weakref.finalize(self, zygote.close)
         self._sizes: list[tuple[str, int]] | None = None
         self._named: list | None = None
+        self._notations: dict[str, str] | None = None  # notation -> concept IRI
         self._named_lock = threading.Lock()
 
     def named(self) -> list:
@@ -173,6 +175,12 @@ class Endpoint:
                                               linked.resource_iris(stem, raw_stem))
                 format_param = _SUFFIXES[f".{suffix}"] if iri else None
         if iri is None:
+            # a bare notation (/A1.1) is no IRI but names a concept: see other (303)
+            moved = await run_in_threadpool(self._notation_target, path)
+            if moved is not None:
+                query = f"?{request.url.query}" if request.url.query else ""
+                return RedirectResponse(request.scope.get("root_path", "") + moved + query,
+                                        status_code=303, headers=SECURITY_HEADERS)
             return _error(404, f"nothing is known about {linked.BASE}{path.lstrip('/')}",
                           html=wants_html and self.pages)
         fmt = negotiation.choose(request.headers.get("accept"), format_param,
@@ -189,6 +197,12 @@ class Endpoint:
         assert fmt.rdf is not None
         body = serialize_triples(triples, fmt.rdf, PREFIXES)
         return Response(body, media_type=fmt.content_type, headers={**SECURITY_HEADERS, **headers})
+
+    def _notation_target(self, path: str) -> str | None:
+        if self._notations is None:
+            self._notations = {c.notation: c.iri for c in self.pages.system().concepts()
+                               if c.notation}
+        return linked.notation_target(self._notations, path, _SUFFIXES)
 
     def _find(self, candidates: list[str]) -> str | None:
         for iri in candidates:

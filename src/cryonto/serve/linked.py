@@ -11,6 +11,8 @@ the body of 10^4 coded segments.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from cryonto import resources
 from cryonto.rdf import BlankNode, GraphStore, Literal, NamedNode, Triple, is_iri
 from cryonto.serve import negotiation
@@ -60,6 +62,27 @@ def resource_iris(path: str, raw_path: str) -> list[str]:
         if tail and BASE + tail not in out and is_iri(BASE + tail):
             out.append(BASE + tail)
     return out
+
+
+def notation_target(notations: dict[str, str], path: str,
+                    suffixes: Collection[str] = ()) -> str | None:
+    """The local path of the concept a bare notation names (``/A1.1`` -> ``/ProtestCrying``).
+
+    `notations` maps notation -> concept IRI; the match is exact (notations are
+    case-sensitive). A format suffix in `suffixes` is kept: ``/A1.1.ttl`` ->
+    ``/ProtestCrying.ttl``. None when the path is no notation.
+    """
+    tail = path.lstrip("/")
+    stem, dot, suffix = tail.rpartition(".")
+    tries = [(tail, "")]
+    if dot and f".{suffix}" in suffixes:
+        tries.append((stem, f".{suffix}"))
+    for notation, ending in tries:
+        iri = notations.get(notation)
+        target = local_path(iri) if iri else None
+        if target:
+            return target + ending
+    return None
 
 
 def exists(store: GraphStore, iri: str) -> bool:

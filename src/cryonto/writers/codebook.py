@@ -14,6 +14,15 @@ format, so the four files always agree. Decisions (see docs/export.md):
 * colours: grey for the domains, one colour per main category (Okabe-Ito
   palette, distinguishable with colour-vision deficiencies), inherited by
   its subcategories;
+* descriptions (QDC `<Description>`, the xlsx memo, the Markdown entry) follow
+  Mayring's codebook: "Definition:", "Anchor example:" and "Coding rule:"
+  sections from `skos:definition`, `skos:example` and `skos:scopeNote`; a
+  section the ontology has nothing for is left out, never filled in;
+* xlsx: the first sheet is exactly the table MAXQDA's "Import codes and code
+  memos from an Excel table" reads (a "Code" column with subcodes separated by
+  a backslash, a "Memo" column); the full table is the "Categories" sheet;
+* files are written with ordinary permissions (0666 less the umask): a
+  codebook holds no clinical material;
 * licence: the ontology's `dcterms:license` and `dcterms:rights` (attribution
   and note of changes) travel with the entries (`Codebook.rights`) into the
   .qdc (XML comment and `origin`), the .xlsx (a "Licence" sheet and the
@@ -31,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryonto._version import __version__
-from cryonto.atomic import write_bytes, write_text
+from cryonto.atomic import SHARED_MODE, write_bytes, write_text
 from cryonto.category import CategorySystem
 from cryonto.errors import CryontoError
 from cryonto.writers import CODEBOOK_NS, XML_DECLARATION, stable_guid, validate_xml
@@ -67,18 +76,40 @@ class Codebook(list["CodebookEntry"]):
     rights: Rights | None = None
 
 
-def ontology_rights(sources: Sequence[Path | str]) -> Rights | None:
-    """`dcterms:license` and English `dcterms:rights` of the owl:Ontology in the files."""
-    from cryonto import resources
+def _ontology_store(sources: Sequence[Path | str]):
     from cryonto.rdf import GraphStore
 
     store = GraphStore()
     for source in sources:
         if str(source).endswith((".ttl", ".rdf", ".owl", ".nt", ".jsonld")):
             store.load_file(source)  # a parser error is one line naming the file
+    return store
+
+
+def ontology_rights(sources: Sequence[Path | str], store=None) -> Rights | None:
+    """`dcterms:license` and English `dcterms:rights` of the owl:Ontology in the files."""
+    from cryonto import resources
+
+    store = store if store is not None else _ontology_store(sources)
     for row in store.select(resources.sparql("writers/ontology-rights")).dicts():
         return Rights(str(row["license"]), str(row["rights"]) if row["rights"] else None)
     return None
+
+
+def scope_notes(store, lang: str = "en") -> dict[str, tuple[str, ...]]:
+    """Concept IRI -> its `skos:scopeNote`s in `lang`, else English or untagged ones."""
+    from cryonto import resources
+
+    by_lang: dict[str, dict[str, list[str]]] = {}
+    for row in store.select(resources.sparql("writers/scope-notes")).dicts():
+        notes = by_lang.setdefault(str(row["concept"]), {})
+        notes.setdefault(str(row["lang"] or ""), []).append(str(row["note"]))
+    chosen = {}
+    for iri, notes in by_lang.items():
+        picked = notes.get(lang) or notes.get("en", []) + notes.get("", [])
+        if picked:
+            chosen[iri] = tuple(picked)
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -93,6 +124,8 @@ class CodebookEntry:
     codable: bool
     color: str
     guid: str
+    #: the concept's `skos:scopeNote`s: the "Coding rule" section (none: no section)
+    coding_rules: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -108,7 +141,9 @@ def codebook_entries(system: CategorySystem, lang: str = "en") -> Codebook:
     if lang not in LANGS:
         raise CryontoError(f"unknown language {lang!r}; expected one of {', '.join(LANGS)}")
     entries = Codebook()
-    entries.rights = ontology_rights(system.sources)
+    store = _ontology_store(system.sources)
+    entries.rights = ontology_rights(system.sources, store)
+    rules = scope_notes(store, lang)
     seen: set[str] = set()
     main_index = 0
     domain_index = 0
@@ -133,7 +168,7 @@ def codebook_entries(system: CategorySystem, lang: str = "en") -> Codebook:
             iri=concept.iri, notation=concept.notation, label=concept.label(lang),
             definition=concept.definition_in(lang), examples=tuple(concept.examples),
             parent=parent, level=node.level, codable=node.level > 1, color=color,
-            guid=stable_guid(concept.iri),
+            guid=stable_guid(concept.iri), coding_rules=rules.get(concept.iri, ()),
         ))
         for child in node.children:
             visit(child, concept.iri)
@@ -147,8 +182,29 @@ def codebook_entries(system: CategorySystem, lang: str = "en") -> Codebook:
 
 # -- formats -----------------------------------------------------------------------
 
+#: the section names of a Mayring-style codebook entry, per language
+SECTIONS = {
+    "en": ("Definition", "Anchor example", "Coding rule"),
+    "de": ("Definition", "Ankerbeispiel", "Kodierregel"),
+}
 
-def qdc_bytes(entries: Sequence[CodebookEntry]) -> bytes:
+
+def description(entry: CodebookEntry, lang: str = "en") -> str:
+    """Definition, anchor examples and coding rules as labelled paragraphs (Mayring's codebook).
+
+    Each example and each rule is its own paragraph under its own label, so a tool
+    that shows the text plainly still shows which is which; what the ontology does
+    not say is left out (a category without a scope note has no "Coding rule").
+    """
+    definition, example, rule = SECTIONS.get(lang, SECTIONS["en"])
+    parts = [f"{definition}: {_one_line(entry.definition)}"] if entry.definition else []
+    parts += [f"{example}: {_one_line(text)}" for text in entry.examples]
+    parts += [f"{rule}: {_one_line(text)}" for text in entry.coding_rules]
+    return "\n\n".join(parts)
+
+
+
+def qdc_bytes(entries: Sequence[CodebookEntry], lang: str = "en") -> bytes:
     """A REFI-QDA codebook (urn:QDA-XML:codebook:1.0), validated against Codebook.xsd."""
     ET.register_namespace("", CODEBOOK_NS)
     q = f"{{{CODEBOOK_NS}}}"
@@ -162,8 +218,9 @@ def qdc_bytes(entries: Sequence[CodebookEntry]) -> bytes:
         node = ET.SubElement(parent, q + "Code", {
             "guid": entry.guid, "name": entry.name,
             "isCodable": "true" if entry.codable else "false", "color": entry.color})
-        if entry.definition:
-            ET.SubElement(node, q + "Description").text = entry.definition
+        text = description(entry, lang)
+        if text:
+            ET.SubElement(node, q + "Description").text = text
         element_of[entry.iri] = node
     # a Description must come before the nested Codes: SubElement order above keeps it so
     ET.indent(root, space="  ")
@@ -194,7 +251,34 @@ def _rows(entries: Sequence[CodebookEntry], by_iri: dict[str, CodebookEntry]) ->
     return rows
 
 
+#: the header MAXQDA's "Import codes and code memos from an Excel table" looks for, and the
+#: separator of a subcode path in its "Code" column (MAXQDA 2022 also takes ">")
+MAXQDA_HEADER = ("Code", "Memo")
+MAXQDA_SEPARATOR = "\\"
+#: MAXQDA shortens every code name in the path to this many characters
+MAXQDA_NAME_LIMIT = 63
+
+
+def maxqda_rows(entries: Sequence[CodebookEntry], lang: str = "en") -> list[tuple[str, str]]:
+    """(code path, memo) per entry: the rows of MAXQDA's code-system import table."""
+    by_iri = {e.iri: e for e in entries}
+    path_of: dict[str, str] = {}
+    rows = []
+    for entry in entries:
+        for mark in (MAXQDA_SEPARATOR, ">"):
+            if mark in entry.name:
+                raise CryontoError(f"code {entry.name!r}: MAXQDA reads {mark!r} in a code name "
+                                   "as the subcode separator; export this codebook as qdc")
+        parent = by_iri.get(entry.parent or "")
+        path = entry.name if parent is None else \
+            f"{path_of[parent.iri]}{MAXQDA_SEPARATOR}{entry.name}"
+        path_of[entry.iri] = path
+        rows.append((path, description(entry, lang)))
+    return rows
+
+
 def xlsx_bytes(entries: Sequence[CodebookEntry], lang: str = "en") -> bytes:
+    """Sheet "Codebook": MAXQDA's import table; "Categories": every column; "Licence"."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -203,22 +287,32 @@ def xlsx_bytes(entries: Sequence[CodebookEntry], lang: str = "en") -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Codebook"
-    append_xlsx_row(ws, list(CSV_COLUMNS))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    append_xlsx_row(ws, list(MAXQDA_HEADER))
+    for code, memo in maxqda_rows(entries, lang):
+        append_xlsx_row(ws, [code, memo])  # strings stay strings, never formulas
+        ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 60
+    ws.column_dimensions["B"].width = 100
+    ws.freeze_panes = "A2"
+
+    table = wb.create_sheet("Categories")
+    append_xlsx_row(table, list(CSV_COLUMNS))
+    for sheet in (ws, table):
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
     by_iri = {e.iri: e for e in entries}
     for entry, row in zip(entries, _rows(entries, by_iri), strict=True):
-        append_xlsx_row(ws, row)  # strings stay strings, never formulas
-        line = ws.max_row
-        ws.cell(line, 2).font = Font(bold=not entry.codable)
-        ws.cell(line, 4).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.cell(line, 10).fill = PatternFill("solid", fgColor=entry.color.lstrip("#"))
+        append_xlsx_row(table, row)
+        line = table.max_row
+        table.cell(line, 2).font = Font(bold=not entry.codable)
+        table.cell(line, 4).alignment = Alignment(wrap_text=True, vertical="top")
+        table.cell(line, 10).fill = PatternFill("solid", fgColor=entry.color.lstrip("#"))
     widths = {"A": 10, "B": 48, "C": 10, "D": 80, "E": 44, "F": 38, "G": 40, "H": 7, "I": 9,
               "J": 10}
     for column, width in widths.items():
-        ws.column_dimensions[column].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+        table.column_dimensions[column].width = width
+    table.freeze_panes = "A2"
+    table.auto_filter.ref = table.dimensions
     wb.properties.title = f"cryonto category system ({lang})"
     wb.properties.creator = f"cryonto {__version__}"
     rights = _rights(entries)
@@ -238,17 +332,17 @@ _MD_TITLES = {
     "en": ("Category system: therapists' working models of patient crying",
            "Gutjahr, Marten & Benecke; category system doi:10.17605/OSF.IO/ZEK23. "
            "Bold names group codes (domains); every other category can be coded.",
-           "Example"),
+           "Example", "Coding rule"),
     "de": ("Kategoriensystem: Arbeitsmodelle von Therapeut:innen zum Weinen von Patient:innen",
            "Gutjahr, Marten & Benecke; Kategoriensystem doi:10.17605/OSF.IO/ZEK23. "
            "Deutsche Bezeichnungen sind eine Übersetzung dieses Projekts; Definitionen ohne "
            "deutsche Fassung stehen auf Englisch.",
-           "Beispiel"),
+           "Beispiel", "Kodierregel"),
 }
 
 
 def markdown_text(entries: Sequence[CodebookEntry], lang: str = "en") -> str:
-    title, intro, example_word = _MD_TITLES.get(lang, _MD_TITLES["en"])
+    title, intro, example_word, rule_word = _MD_TITLES.get(lang, _MD_TITLES["en"])
     lines = [f"# {title}", "", intro, ""]
     rights = _rights(entries)
     if rights:
@@ -263,6 +357,8 @@ def markdown_text(entries: Sequence[CodebookEntry], lang: str = "en") -> str:
         lines.append(text)
         for example in e.examples:
             lines.append(f"{indent}  > *{example_word}:* {_one_line(example)}")
+        for rule in e.coding_rules:
+            lines.append(f"{indent}  *{rule_word}:* {_one_line(rule)}")
     return "\n".join(lines) + "\n"
 
 
@@ -279,27 +375,32 @@ def _rights(entries: Sequence[CodebookEntry]) -> Rights | None:
 
 def write_codebook(entries: Sequence[CodebookEntry], path: Path | str, fmt: str,
                    lang: str = "en") -> int:
-    """Write the codebook atomically; returns the number of codes in the written content."""
+    """Write the codebook atomically; returns the number of codes in the written content.
+
+    A codebook holds no clinical material and is meant to be shared, so it gets the
+    permissions any new file gets (0666 less the umask), not the owner-only 0600 of
+    coded data.
+    """
     if fmt == "qdc":
-        data = qdc_bytes(entries)
+        data = qdc_bytes(entries, lang)
         written = _count_qdc(data)
         _check(written, len(entries))
-        write_bytes(path, data)
+        write_bytes(path, data, mode=SHARED_MODE)
     elif fmt == "csv":
         text = csv_text(entries)
         written = len(list(csv.DictReader(io.StringIO(text))))
         _check(written, len(entries))
-        write_text(path, text)
+        write_text(path, text, mode=SHARED_MODE)
     elif fmt == "xlsx":
         data = xlsx_bytes(entries, lang)
         written = _count_xlsx(data)
         _check(written, len(entries))
-        write_bytes(path, data)
+        write_bytes(path, data, mode=SHARED_MODE)
     elif fmt == "md":
         text = markdown_text(entries, lang)
         written = sum(1 for line in text.splitlines() if line.lstrip().startswith("- **"))
         _check(written, len(entries))
-        write_text(path, text)
+        write_text(path, text, mode=SHARED_MODE)
     else:
         raise CryontoError(f"unknown codebook format {fmt!r}; expected one of "
                            f"{', '.join(FORMATS)}")
@@ -324,6 +425,7 @@ def _count_xlsx(data: bytes) -> int:
     return sum(1 for row in ws.iter_rows(min_row=2, values_only=True) if any(row))
 
 
-__all__ = ["CSV_COLUMNS", "FORMATS", "LANGS", "Codebook", "CodebookEntry", "Rights",
-           "codebook_entries", "csv_text", "markdown_text", "ontology_rights", "qdc_bytes",
+__all__ = ["CSV_COLUMNS", "FORMATS", "LANGS", "MAXQDA_HEADER", "MAXQDA_SEPARATOR", "SECTIONS",
+           "Codebook", "CodebookEntry", "Rights", "codebook_entries", "csv_text", "description",
+           "markdown_text", "maxqda_rows", "ontology_rights", "qdc_bytes", "scope_notes",
            "write_codebook", "xlsx_bytes"]
