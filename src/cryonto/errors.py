@@ -7,7 +7,7 @@ into one line on stderr and exit code 2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -17,6 +17,8 @@ class CryontoError(Exception):
     reason: str
     file: str | None = None
     where: str | None = None  # "row 12", "element <Code guid=...>", "line 3"
+    #: further lines after the one-line summary (e.g. every bad row of a CSV), each complete
+    details: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         parts = [p for p in (self.file, self.where) if p]
