@@ -106,7 +106,7 @@ def test_malformed_csv_stops_reading_but_keeps_earlier_rows(tmp_path):
 
 
 def test_parse_row_is_pure_and_names_each_problem():
-    header = read_header(HEADER.split(",") + ["orientation"], "f.csv")
+    header = read_header([*HEADER.split(","), "orientation"], "f.csv")
     row = parse_row(["T1", " A1.1 ; Pause ", "3", "9", "anna", "tp"], header, 2)
     assert row is not None and not isinstance(row, list)
     assert (row.document, row.codes, row.start, row.end, row.coder, row.orientation) == (
