@@ -2,7 +2,8 @@
 
 Readers, writers and the store never print or exit: they raise `CryontoError`
 carrying the file, the row or element, and the reason. Only the CLI turns it
-into one line on stderr and exit code 2.
+into one line on stderr (then its `details`, if any, one per line: every bad
+row of a CSV) and exit code 2.
 """
 
 from __future__ import annotations
