@@ -69,7 +69,7 @@ class Header:
         self.index.update({c: i for i, c in enumerate(self.columns)})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Row:
     """One good row, its cells parsed; optional cells are None when empty or absent."""
 
@@ -140,54 +140,52 @@ def parse_row(cells: list[str], header: Header, row_no: int) -> Row | list[Probl
         return [Problem(row_no, None, f"has {len(cells)} fields, the header has "
                                       f"{len(header.columns)}")]
     problems: list[Problem] = []
-
-    def bad(column: str | None, reason: str) -> None:
-        problems.append(Problem(row_no, column, reason))
-
+    values: dict[str, str | None] = {}
     for column, value in zip(header.columns, cells, strict=True):
         try:
             check_text_size(value, "", None, f"column {column!r}")
         except CryontoError as error:
-            bad(None, error.reason)
+            problems.append(Problem(row_no, None, error.reason))
+        values[column] = value if value.strip() else None
+    get = values.get
 
-    def cell(column: str) -> str | None:
-        i = header.index.get(column)
-        return None if i is None or not cells[i].strip() else cells[i]
-
-    document = (cell("document") or "").strip()
+    document = (get("document") or "").strip()
     if not document:
-        bad("document", "empty document")
-    tokens = [t.strip() for t in (cell("code") or "").split(CODE_SEPARATOR)]
-    tokens = [t for t in tokens if t]
+        problems.append(Problem(row_no, "document", "empty document"))
+    tokens = [t for t in (t.strip() for t in (get("code") or "").split(CODE_SEPARATOR)) if t]
     if not tokens:
-        bad("code", "empty code")
-    positions: list[int] = []
-    for label in ("start", "end"):
-        try:
-            positions.append(position(cells[header.index[label]], label))
-        except ValueError as error:
-            bad(label, str(error))
-    if len(positions) == 2 and positions[0] >= positions[1]:
-        bad("end", f"start {positions[0]} is not before end {positions[1]} (end is exclusive)")
+        problems.append(Problem(row_no, "code", "empty code"))
+    start = end = -1
     try:
-        orient = orientation(cell("orientation"))
+        start = position(cells[header.index["start"]], "start")
     except ValueError as error:
-        bad("orientation", str(error))
-    created_raw = cell("created")
-    created = None
-    if created_raw is not None:
+        problems.append(Problem(row_no, "start", str(error)))
+    try:
+        end = position(cells[header.index["end"]], "end")
+    except ValueError as error:
+        problems.append(Problem(row_no, "end", str(error)))
+    if start >= 0 and end >= 0 and start >= end:
+        problems.append(Problem(row_no, "end", f"start {start} is not before end {end} "
+                                               "(end is exclusive)"))
+    orient = None
+    try:
+        orient = orientation(get("orientation"))
+    except ValueError as error:
+        problems.append(Problem(row_no, "orientation", str(error)))
+    created = get("created")
+    if created is not None:
         try:
-            created = iso_datetime(created_raw)
+            created = iso_datetime(created)
         except ValueError:
-            bad("created", f"created {created_raw.strip()!r} is not an ISO date or dateTime "
-                           "(e.g. 2024-03-01 or 2024-03-01T14:30:00)")
+            problems.append(Problem(row_no, "created", f"created {created.strip()!r} is not an "
+                                    "ISO date or dateTime (e.g. 2024-03-01 or "
+                                    "2024-03-01T14:30:00)"))
     if problems:
         return problems
-    return Row(row=row_no, document=document, codes=tuple(tokens), start=positions[0],
-               end=positions[1], coder=(cell("coder") or "").strip() or None,
-               text=cell("text"), segment_id=(cell("segment_id") or "").strip() or None,
-               participant=(cell("participant") or "").strip() or None,
-               orientation=orient, memo=cell("memo"), created=created)
+    return Row(row_no, document, tuple(tokens), start, end,
+               (get("coder") or "").strip() or None, get("text"),
+               (get("segment_id") or "").strip() or None,
+               (get("participant") or "").strip() or None, orient, get("memo"), created)
 
 
 def position(value: str, label: str) -> int:
