@@ -326,6 +326,8 @@ def test_texts_errors(tmp_path):
         import_file("csv", path, texts=elsewhere)
     assert caught.value.file == str(elsewhere / "T1.txt")
     assert "not valid UTF-8 (byte 0xe4 at byte offset 2)" in caught.value.reason
+    with pytest.raises(CryontoError, match="--texts must name a directory"):
+        import_file("csv", path, texts=elsewhere / "T1.txt")
     refi = run("import", "refi", str(FIXTURES / "spec-sample.qdpx"), "-o",
                str(tmp_path / "r.ttl"), "--texts", str(elsewhere))
     assert refi.exit_code == 2
