@@ -137,7 +137,7 @@ BAD_INPUTS = {
                                                                               "negative"]),
     "csv non-integer": ("csv", text_file("a.csv", HEADER + "T1,A1.1,x,5,c\n"), ["row 2"]),
     "csv orientation": ("csv", text_file("a.csv", "document,code,start,end,coder,orientation\n"
-                                         "T1,A1.1,0,5,c,VT\n"), ["row 2", "orientation"]),
+                                         "T1,A1.1,0,5,c,VX\n"), ["row 2", "orientation"]),
     "csv created": ("csv", text_file("a.csv", "document,code,start,end,coder,created\n"
                                      "T1,A1.1,0,5,c,soon\n"), ["row 2", "created"]),
     "csv unknown columns": ("csv", text_file("a.csv", "document,code,start,end,coder,foo,bar\n"

@@ -135,8 +135,8 @@ def test_header_errors(tmp_path):
 
 
 def test_orientation_and_created_are_checked(tmp_path):
-    with pytest.raises(CryontoError, match="orientation 'TP' is not one of PDT, CBT, ST"):
-        import_file("csv", write(tmp_path, HEADER + ",orientation\nT1,A1.1,0,5,c1,TP\n"))
+    with pytest.raises(CryontoError, match="orientation 'TA' is not one of PDT, CBT, ST"):
+        import_file("csv", write(tmp_path, HEADER + ",orientation\nT1,A1.1,0,5,c1,TA\n"))
     with pytest.raises(CryontoError, match=r"created '01\.03\.2024' is not an ISO date"):
         import_file("csv", write(tmp_path, HEADER + ",created\nT1,A1.1,0,5,c1,01.03.2024\n"))
     with pytest.raises(CryontoError, match="orientation CBT here but PDT in row 2"):

@@ -2,12 +2,13 @@
 
 Readers, writers and the store never print or exit: they raise `CryontoError`
 carrying the file, the row or element, and the reason. Only the CLI turns it
-into one line on stderr and exit code 2.
+into one line on stderr (then its `details`, if any, one per line: every bad
+row of a CSV) and exit code 2.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -17,6 +18,8 @@ class CryontoError(Exception):
     reason: str
     file: str | None = None
     where: str | None = None  # "row 12", "element <Code guid=...>", "line 3"
+    #: further lines after the one-line summary (e.g. every bad row of a CSV), each complete
+    details: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         parts = [p for p in (self.file, self.where) if p]

@@ -62,10 +62,13 @@ class ImportResult:
 
 
 def _read(fmt: str, path: Path, study: str | None, categories: Categories,
-          limits: ZipLimits | None, refi_options: dict[str, object]):
+          limits: ZipLimits | None, refi_options: dict[str, object],
+          csv_options: dict[str, object]):
     if fmt == "csv":
         from cryonto.readers.csv import read_csv
-        return read_csv(path, study, categories)
+        return read_csv(path, study, categories, **csv_options)  # type: ignore[arg-type]
+    if any(v is not None for v in csv_options.values()):
+        raise CryontoError("--texts and --delimiter apply to csv imports only")
     if fmt == "maxqda":
         from cryonto.readers.maxqda import read_maxqda
         return read_maxqda(path, study, categories, limits)
@@ -79,19 +82,23 @@ def import_file(fmt: str, path: Path | str, study: str | None = None,
                 mapping: Path | str | None = None, *,
                 ontology: Path | str | Sequence[Path | str] | None = None,
                 limits: ZipLimits | None = None, positions: str | None = None,
-                coder_from: str = "coding", strict_codes: bool = False) -> ImportResult:
+                coder_from: str = "coding", strict_codes: bool = False,
+                texts: Path | str | None = None, delimiter: str | None = None) -> ImportResult:
     """Read one export into a `CodedDataset`; counts in (+ adjustments) must equal counts out.
 
     `ontology` names the category system file(s) codes are resolved against
     (default: the packaged ontology); `limits` bounds what a zip may inflate to.
     REFI only: `positions` forces the unit of text positions, `coder_from` picks
     whose creatingUser is the coder. `strict_codes` makes near-miss codes an error.
+    CSV only: `texts` is a directory of ``<document>.txt`` transcripts to attach,
+    `delimiter` forces `,`, `;` or a tab (default: detected from the header).
     """
     fmt = fmt.lower()
     path = Path(path)
     categories = Categories(ontology)
     refi_options: dict[str, object] = {"positions": positions, "coder_from": coder_from}
-    read = _read(fmt, path, study, categories, limits, refi_options)
+    csv_options: dict[str, object] = {"texts": texts, "delimiter": delimiter}
+    read = _read(fmt, path, study, categories, limits, refi_options, csv_options)
     mapping_summary: dict[str, object] | None = None
     if mapping is not None:
         from cryonto.readers.sssom import apply_mapping, read_mapping
@@ -119,13 +126,15 @@ def import_file(fmt: str, path: Path | str, study: str | None = None,
 def import_to_turtle(fmt: str, path: Path | str, output: Path | str, study: str | None = None,
                      mapping: Path | str | None = None, *,
                      ontology: Path | str | Sequence[Path | str] | None = None,
-                     limits: ZipLimits | None = None, **options: object) -> ImportResult:
+                     limits: ZipLimits | None = None, texts: Path | str | None = None,
+                     **options: object) -> ImportResult:
     """`import_file`, then write Turtle and re-count it; the file appears only if all match."""
     output = Path(output)
     ontologies = [ontology] if isinstance(ontology, str | Path) else list(ontology or ())
-    refuse_overwrite(output, [path, mapping, *ontologies])
+    transcripts = sorted(Path(texts).glob("*.txt")) if texts is not None else []
+    refuse_overwrite(output, [path, mapping, *ontologies, *transcripts])
     result = import_file(fmt, path, study, mapping, ontology=ontology, limits=limits,
-                         **options)  # type: ignore[arg-type]
+                         texts=texts, **options)  # type: ignore[arg-type]
     fd, tmp_name = temp_sibling(output)
     os.close(fd)
     try:

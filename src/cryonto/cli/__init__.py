@@ -17,10 +17,12 @@ from cryonto.errors import CryontoError
 from cryonto.render import protect_terminal, terminal_safe
 
 
-def fail(message: str) -> NoReturn:
-    """One line on stderr (controls and newlines escaped), exit code 2."""
-    click.echo("Error: " + terminal_safe(message.replace("\r", "\\r").replace("\n", "\\n")),
-               err=True)
+def fail(message: str, details: tuple[str, ...] = ()) -> NoReturn:
+    """One line on stderr (controls and newlines escaped), then any details one per line;
+    exit code 2."""
+    for n, line in enumerate((message, *details)):
+        click.echo(("Error: " if n == 0 else "  ")
+                   + terminal_safe(line.replace("\r", "\\r").replace("\n", "\\n")), err=True)
     sys.exit(2)
 
 
@@ -35,7 +37,7 @@ class CryontoGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CryontoError as error:
-            fail(str(error))
+            fail(str(error), error.details)
         except BrokenPipeError:  # `cryonto … | head`: the reader left, nothing to say
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)

@@ -42,11 +42,18 @@ from cryonto.render import table
 @click.option("--strict-codes", is_flag=True,
               help="A code that is nearly a category notation or label is an error, not a "
               "warning.")
+@click.option("--texts", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="csv: directory of transcripts, one <document>.txt per document (the "
+              "name exactly as in the document column); offsets and quotes are then checked.")
+@click.option("--delimiter", type=click.Choice(("auto", ",", ";", "tab")), default="auto",
+              show_default=True, help="csv: the field delimiter (auto: the one that splits "
+              "the header into known columns).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def import_command(fmt: str, file: Path, output: Path | None, references: Path | None,
                    study: str | None, mapping: Path | None, ontology: tuple[Path, ...],
                    max_unpacked: int, max_ratio: float, positions: str, coder_from: str,
-                   strict_codes: bool, as_json: bool) -> None:
+                   strict_codes: bool, texts: Path | None, delimiter: str,
+                   as_json: bool) -> None:
     """Import coded data: FORMAT is csv, maxqda or refi; FILE the export.
 
     FORMAT findings reads your own findings (CSV, YAML or JSON; see
@@ -71,7 +78,8 @@ def import_command(fmt: str, file: Path, output: Path | None, references: Path |
         fmt, file, output, study=study, mapping=mapping, ontology=list(ontology) or None,
         limits=ZipLimits(max_total=max_unpacked, max_ratio=max_ratio),
         positions=None if positions == "auto" else positions, coder_from=coder_from,
-        strict_codes=strict_codes)
+        strict_codes=strict_codes, texts=texts,
+        delimiter={"auto": None, "tab": "\t"}.get(delimiter, delimiter))
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return

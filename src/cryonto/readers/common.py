@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -68,6 +68,71 @@ class ReadResult:
 
 
 
+
+
+# -- every bad row in one run ---------------------------------------------------------
+#: the most bad rows one error lists; the rest are counted
+MAX_LISTED_ROWS = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong in one row: in one column, or in the row as a whole (column None)."""
+
+    row: int
+    column: str | None
+    reason: str
+
+    def text(self) -> str:
+        return f"column {self.column!r}: {self.reason}" if self.column else self.reason
+
+
+class BadRows:
+    """The problems of a file's rows, gathered so that one run reports every bad row.
+
+    Rows arrive in file order; the first `limit` bad rows are kept with all their
+    problems, later ones only counted (a file of a million bad rows stays small).
+    """
+
+    def __init__(self, file: str, limit: int = MAX_LISTED_ROWS) -> None:
+        self.file = file
+        self.limit = limit
+        self.listed: dict[int, list[Problem]] = {}
+        self.more = 0  # bad rows past the limit
+        self._last_more: int | None = None
+
+    def add(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            if problem.row in self.listed:
+                self.listed[problem.row].append(problem)
+            elif len(self.listed) < self.limit:
+                self.listed[problem.row] = [problem]
+            elif problem.row != self._last_more:
+                self._last_more = problem.row
+                self.more += 1
+
+    def __len__(self) -> int:
+        """How many rows are bad."""
+        return len(self.listed) + self.more
+
+    def line(self, row: int) -> str:
+        return f"{self.file}: row {row}: " + "; ".join(p.text() for p in self.listed[row])
+
+    def raise_if_any(self) -> None:
+        """One bad row: the usual one-line error. Several: a summary line, then one per row."""
+        if not self.listed:
+            return
+        rows = list(self.listed)
+        first = "; ".join(p.text() for p in self.listed[rows[0]])
+        if len(self) == 1:
+            raise CryontoError(first, self.file, f"row {rows[0]}")
+        details = [self.line(row) for row in rows]
+        if self.more:
+            details.append(f"… and {plural(self.more, 'more bad row')}")
+        shown = ", ".join(str(row) for row in rows[:10]) + (", …" if len(self) > 10 else "")
+        raise CryontoError(f"{len(self)} bad rows, nothing imported (rows {shown}); the first: "
+                           f"row {rows[0]}, {self.listed[rows[0]][0].text()}", self.file,
+                           details=tuple(details))
 
 
 # -- resolving codes against the category system ------------------------------------
@@ -135,16 +200,18 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def decode_utf8(data: bytes, file: str) -> tuple[str, str]:
-    """UTF-8 text with or without BOM (the BOM is removed); else an error naming the line."""
+def decode_utf8(data: bytes, file: str,
+                hint: str = "save the file as UTF-8") -> tuple[str, str]:
+    """UTF-8 text with or without BOM (the BOM is removed); else an error naming line and byte."""
     bom = data.startswith(b"\xef\xbb\xbf")
     body = data[3:] if bom else data
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         line = _line_of(body, error.start)
-        raise CryontoError(f"not valid UTF-8 (byte 0x{body[error.start]:02x}); save the file as "
-                           "UTF-8", file, f"line {line}") from None
+        offset = error.start + (3 if bom else 0)
+        raise CryontoError(f"not valid UTF-8 (byte 0x{body[error.start]:02x} at byte offset "
+                           f"{offset}); {hint}", file, f"line {line}") from None
     return text, "UTF-8 with BOM" if bom else "UTF-8"
 
 
@@ -168,6 +235,84 @@ def decode_detect(data: bytes, file: str) -> tuple[str, str]:
     except UnicodeDecodeError as error:
         raise CryontoError("neither UTF-8 nor Windows-1252", file,
                            f"line {_line_of(data, error.start)}") from None
+
+
+# -- transcript texts beside a table ---------------------------------------------------
+def attach_texts(ds: CodedDataset, directory: Path) -> tuple[list[str], dict[str, object]]:
+    """Give each document the text of ``DIRECTORY/<name>.txt``, exactly as stored.
+
+    A file matches a document whose name (or, failing that, key) equals the file
+    name without ``.txt``, case-sensitively; names are looked up among the files
+    listed, never joined into a path. Texts are UTF-8 (a BOM is dropped) and kept
+    byte for byte otherwise: CRLF stays two characters, as positions count them.
+    A segment without a text gets the text at its offsets. Returns the notes for
+    the summary and the details (which documents lack a text, which files match none).
+    """
+    if not directory.is_dir():
+        raise CryontoError("--texts must name a directory of <document>.txt files",
+                           str(directory))
+    try:
+        files = {p.name[:-4]: p for p in directory.iterdir()
+                 if p.name.endswith(".txt") and p.is_file()}
+    except OSError as error:
+        raise CryontoError(f"cannot list: {error.strerror or error}", str(directory)) from None
+    used: set[str] = set()
+    without: list[str] = []
+    for doc in ds.documents.values():
+        stem = doc.name if doc.name in files else doc.key if doc.key in files else None
+        if stem is None:
+            without.append(doc.name)
+            continue
+        used.add(stem)
+        path = files[stem]
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CryontoError(f"cannot read: {error.strerror or error}", str(path)) from None
+        text, _ = decode_utf8(data, str(path))
+        check_text_size(text, str(path), None, "the transcript")
+        doc.text, doc.text_length = text, len(text)
+    unmatched = sorted(set(files) - used)
+    if not used:
+        raise CryontoError(
+            f"no <document>.txt file for any of the {plural(len(ds.documents), 'document')} "
+            f"(e.g. {next(iter(ds.documents.values())).name!r}.txt"
+            + (f"; found {', '.join(n + '.txt' for n in unmatched[:5])}" if unmatched else "")
+            + "); names must match exactly, case-sensitively", str(directory))
+    cut = past_end = differs = 0
+    for seg in ds.segments:
+        full = ds.documents[seg.document].text
+        if full is None or seg.start is None or seg.end is None:
+            continue
+        if seg.end > len(full):
+            past_end += 1
+        elif seg.text is None:
+            seg.text = full[seg.start:seg.end]
+            cut += 1
+        elif seg.text != full[seg.start:seg.end]:
+            differs += 1
+    notes = [f"texts from {directory}: {plural(len(used), 'document')} of {len(ds.documents)}"]
+    if without:
+        notes.append(f"{plural(len(without), 'document')} without a text file: "
+                     + ", ".join(repr(n) for n in without[:10])
+                     + (", …" if len(without) > 10 else ""))
+    if unmatched:
+        notes.append(f"{plural(len(unmatched), 'text file')} matching no document: "
+                     + ", ".join(repr(n + ".txt") for n in unmatched[:10])
+                     + (", …" if len(unmatched) > 10 else ""))
+    if cut:
+        notes.append(f"{plural(cut, 'segment text')} cut from the transcripts at the offsets")
+    if differs:
+        notes.append(f"{plural(differs, 'segment')} whose text differs from the transcript at "
+                     "its offsets (kept as given; `cryonto validate` lists them)")
+    if past_end:
+        notes.append(f"{plural(past_end, 'segment')} ending past the end of its transcript "
+                     "(`cryonto validate` lists them)")
+    details: dict[str, object] = {
+        "directory": str(directory), "attached": len(used), "without_text": without,
+        "unmatched_files": [n + ".txt" for n in unmatched], "texts_cut": cut,
+        "texts_differ": differs, "past_end": past_end}
+    return notes, details
 
 
 # -- values --------------------------------------------------------------------------
@@ -202,13 +347,23 @@ def datetime_value(value: object) -> str:
     return iso_datetime(str(value))
 
 
+#: German abbreviations of the orientations: Verhaltenstherapie; tiefenpsychologisch
+#: fundierte and analytische Psychotherapie (both psychodynamic); systemische Therapie
+ORIENTATION_ALIASES = {"VT": "CBT", "TP": "PDT", "AP": "PDT", "ST": "ST"}
+
+
 def orientation(text: str | None) -> str | None:
-    """PDT, CBT or ST (any case), None for empty; ValueError for anything else."""
+    """PDT, CBT or ST, or a German abbreviation (VT, TP, AP), any case; None for empty.
+
+    ValueError for anything else.
+    """
     if text is None or not text.strip():
         return None
     value = text.strip().upper()
+    value = ORIENTATION_ALIASES.get(value, value)
     if value not in ORIENTATIONS:
-        raise ValueError(f"orientation {text.strip()!r} is not one of {', '.join(ORIENTATIONS)}")
+        raise ValueError(f"orientation {text.strip()!r} is not one of {', '.join(ORIENTATIONS)} "
+                         f"(or German {', '.join(a for a in ORIENTATION_ALIASES if a != 'ST')})")
     return value
 
 
