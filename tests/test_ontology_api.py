@@ -212,3 +212,16 @@ def test_shipped_forms_of_crying_and_findings(shipped: CategorySystem) -> None:
 def test_module_level_resolve_code_uses_the_shipped_ontology() -> None:
     assert resolve_code("A1.1") == CRY + "ProtestCrying"
     assert resolve_code("no such code") is None
+
+
+def test_a_name_cut_short_by_maxqda_still_resolves_by_its_notation(
+        shipped: CategorySystem) -> None:
+    """MAXQDA keeps 63 characters of a code name; I1.3's full name has 65."""
+    for concept in shipped.concepts():
+        name = f"{concept.notation} {concept.label('en')}"
+        assert shipped.resolve_code(name[:63]) == concept.iri
+    assert shipped.resolve_code("I1.3 Contextualizing the crying in an actively therapeutic mann") \
+        == CRY + "ContextualizingCrying"
+    # too short a prefix to count as a cut name, and a prefix of another concept's label
+    assert shipped.resolve_code("I1.3 Contextualizing") is None
+    assert shipped.resolve_code("A1.1 Contextualizing the crying in an actively therapeutic") is None

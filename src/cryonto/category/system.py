@@ -24,6 +24,9 @@ def _normalize(text: str) -> str:
 
 
 
+_CUT_MIN = 30  # a label prefix shorter than this is not taken for a cut name
+
+
 class CategorySystem:
     """The concepts of `cry:CategorySystem`, indexed for lookup by code, label or IRI."""
 
@@ -133,7 +136,24 @@ class CategorySystem:
             by_notation = self._index.get(_normalize(match.group(1)))
             if by_notation and self._index.get(_normalize(match.group(2))) == by_notation:
                 return by_notation
+            if by_notation and self._cut_label_of(by_notation, match.group(2)):
+                return by_notation
         return None
+
+    def _cut_label_of(self, iri: str, text: str) -> bool:
+        """Whether `text` is one of the concept's labels cut short by a QDA tool.
+
+        MAXQDA keeps 63 characters of a code name, so "I1.3 Contextualizing … in
+        a" comes back from an exported codebook; the notation decides, a prefix of
+        at least `_CUT_MIN` characters of its own label confirms.
+        """
+        concept = self.get(iri)
+        wanted = _normalize(text)
+        if concept is None or len(wanted) < _CUT_MIN:
+            return False
+        labels = [*concept.labels.values(), *(a for alts in concept.alt_labels.values()
+                                              for a in alts)]
+        return any(_normalize(label).startswith(wanted) for label in labels)
 
     def find(self, key: str) -> Concept:
         """The concept a notation, label (en/de), IRI or CURIE names.
