@@ -224,4 +224,5 @@ def test_a_name_cut_short_by_maxqda_still_resolves_by_its_notation(
         == CRY + "ContextualizingCrying"
     # too short a prefix to count as a cut name, and a prefix of another concept's label
     assert shipped.resolve_code("I1.3 Contextualizing") is None
-    assert shipped.resolve_code("A1.1 Contextualizing the crying in an actively therapeutic") is None
+    other = "A1.1 Contextualizing the crying in an actively therapeutic"
+    assert shipped.resolve_code(other) is None
