@@ -7,8 +7,9 @@ Two parts, each timed in the same run as its baseline (wall clock, best of --rep
 1. The full path. A synthetic study (`cryonto.generate`, seed 1, three coders) is written to
    bench/out/agreement-N.ttl (reused when present) and parsed once into a store with the
    ontology. Baseline: reading the codings out of that store (`reliability.units.load`: the
-   SPARQL queries and their rows in Python), which every run of `agreement` does first. Then
-   `agreement(store, level, bootstrap)` per level; "x read" is its time over the baseline. The
+   SPARQL queries and their rows in Python), which every run of `agreement` does first; it is
+   timed again in every row, next to the stages after it (building the units, computing the
+   coefficients), and "ratio" is their time over that row's read. The
    generator gives each segment one coder at random, so almost every unit disagrees: the
    figures are meaningless, and the disagreement listing is as long as it can be.
 2. The level builders alone, on in-memory codings where the two coders agree: coder B
@@ -34,12 +35,19 @@ sys.path.insert(0, str(ROOT / "src"))
 from cryonto.generate import generate_study, write_study  # noqa: E402
 from cryonto.rdf import GraphStore  # noqa: E402
 from cryonto.reliability import agreement  # noqa: E402
+from cryonto.reliability.bootstrap import figures  # noqa: E402
 from cryonto.reliability.levels import (  # noqa: E402
     document_level,
     segment_level,
     unitized_level,
 )
-from cryonto.reliability.units import Coding, Codings, load, select  # noqa: E402
+from cryonto.reliability.units import (  # noqa: E402
+    Coding,
+    Codings,
+    choose_coders,
+    load,
+    select,
+)
 
 LEVELS = ("document", "segment", "unitized")
 
@@ -61,6 +69,26 @@ def best(run: Callable[[], object], repeat: int) -> tuple[float, object]:
     return fastest, result
 
 
+def stages(store: GraphStore, level: str, replicates: int) -> tuple[float, float, float, int,
+                                                                     int]:
+    """What `agreement()` does, timed per stage: read the codings, build the units (select +
+    level), compute the coefficients (overall and per category, with the bootstrap)."""
+    t0 = time.perf_counter()
+    data = load(store)
+    t1 = time.perf_counter()
+    selection = select(data, choose_coders(data, None), False)
+    built = {"document": lambda: document_level(selection),
+             "segment": lambda: segment_level(selection, data, 0.9),
+             "unitized": lambda: unitized_level(selection, data)}[level]()
+    t2 = time.perf_counter()
+    seeds = np.random.SeedSequence(1).spawn(len(built.categories) + 1)
+    overall = figures(built.overall, replicates, np.random.default_rng(seeds[0]))
+    for i, table in enumerate(built.categories.values()):
+        figures(table, replicates, np.random.default_rng(seeds[i + 1]))
+    t3 = time.perf_counter()
+    return t1 - t0, t2 - t1, t3 - t2, overall.units, len(built.disagreements)
+
+
 def full_path(size: int, replicates: int, repeat: int) -> None:
     path = generated(size)
     start = time.perf_counter()
@@ -68,19 +96,21 @@ def full_path(size: int, replicates: int, repeat: int) -> None:
     print(f"\n{size} segments: parsing {path.name} with the ontology took "
           f"{time.perf_counter() - start:.1f} s (once; `cryonto load --store` does it once "
           "for all later runs)")
-    read, data = best(lambda: load(store), repeat)
-    print(f"baseline, reading the codings out of the store: {read:.2f} s "
-          f"({len(data.codings)} codings)")  # type: ignore[attr-defined]
-    print(f"{'level':>9} {'bootstrap':>9} {'units':>10} {'disagree':>9} {'seconds':>8} "
-          f"{'x read':>7}")
+    print("per run: read = the codings out of the store (baseline), units = select + level, "
+          "coeff = all coefficients; ratio = (units + coeff) / read")
+    print(f"{'level':>9} {'bootstrap':>9} {'units':>10} {'disagree':>9} {'read':>7} "
+          f"{'units':>7} {'coeff':>7} {'total':>7} {'ratio':>6}")
     for level in LEVELS:
         for b in (0, replicates):
-            seconds, result = best(
-                lambda level=level, b=b: agreement(store, level=level, bootstrap=b, seed=1),
-                repeat)
-            print(f"{level:>9} {b:>9} {result.overall.units:>10} "  # type: ignore[attr-defined]
-                  f"{len(result.disagreements):>9} {seconds:>8.2f} "  # type: ignore[attr-defined]
-                  f"{seconds / read:>7.2f}", flush=True)
+            runs = [stages(store, level, b) for _ in range(repeat)]
+            read, build, coefficients, units, disagree = min(runs, key=lambda r: sum(r[:3]))
+            print(f"{level:>9} {b:>9} {units:>10} {disagree:>9} {read:>7.2f} {build:>7.2f} "
+                  f"{coefficients:>7.2f} {read + build + coefficients:>7.2f} "
+                  f"{(build + coefficients) / read:>6.2f}", flush=True)
+    seconds, _ = best(lambda: agreement(store, level="segment", bootstrap=replicates,
+                                             seed=1), 1)
+    print(f"end to end, agreement(store, level='segment', bootstrap={replicates}): "
+          f"{seconds:.2f} s")
 
 
 def agreeing(size: int, seed: int = 1) -> Codings:
