@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from cryonto.generate import generate_study, write_study  # noqa: E402
 from cryonto.rdf import GraphStore  # noqa: E402
-from cryonto.reliability import agreement  # noqa: E402
+from cryonto.reliability import agreement, paused_gc  # noqa: E402
 from cryonto.reliability.bootstrap import figures  # noqa: E402
 from cryonto.reliability.levels import (  # noqa: E402
     document_level,
@@ -73,14 +73,15 @@ def stages(store: GraphStore, level: str, replicates: int) -> tuple[float, float
                                                                      int]:
     """What `agreement()` does, timed per stage: read the codings, build the units (select +
     level), compute the coefficients (overall and per category, with the bootstrap)."""
-    t0 = time.perf_counter()
-    data = load(store)
-    t1 = time.perf_counter()
-    selection = select(data, choose_coders(data, None), False)
-    built = {"document": lambda: document_level(selection),
-             "segment": lambda: segment_level(selection, data, 0.9),
-             "unitized": lambda: unitized_level(selection, data)}[level]()
-    t2 = time.perf_counter()
+    with paused_gc():  # as agreement() does
+        t0 = time.perf_counter()
+        data = load(store)
+        t1 = time.perf_counter()
+        selection = select(data, choose_coders(data, None), False)
+        built = {"document": lambda: document_level(selection),
+                 "segment": lambda: segment_level(selection, data, 0.9),
+                 "unitized": lambda: unitized_level(selection, data)}[level]()
+        t2 = time.perf_counter()
     seeds = np.random.SeedSequence(1).spawn(len(built.categories) + 1)
     overall = figures(built.overall, replicates, np.random.default_rng(seeds[0]))
     for i, table in enumerate(built.categories.values()):
@@ -142,7 +143,8 @@ def agreeing(size: int, seed: int = 1) -> Codings:
 
 def levels_alone(size: int, repeat: int) -> None:
     data = agreeing(size)
-    base, selection = best(lambda: select(data, ["A", "B"], False), repeat)
+    with paused_gc():
+        base, selection = best(lambda: select(data, ["A", "B"], False), repeat)
     print(f"\n{size} segments, two agreeing coders, level builders alone; baseline "
           f"(building the selection): {base:.2f} s")
     print(f"{'level':>9} {'units':>10} {'disagree':>9} {'seconds':>8} {'x select':>8}")
@@ -150,7 +152,8 @@ def levels_alone(size: int, repeat: int) -> None:
                 "segment": lambda: segment_level(selection, data, 0.9),  # type: ignore[arg-type]
                 "unitized": lambda: unitized_level(selection, data)}  # type: ignore[arg-type]
     for level, build in builders.items():
-        seconds, built = best(build, repeat)
+        with paused_gc():  # as agreement() does
+            seconds, built = best(build, repeat)
         units = int(built.overall.weights.sum())  # type: ignore[attr-defined]
         print(f"{level:>9} {units:>10} {len(built.disagreements):>9} "  # type: ignore[attr-defined]
               f"{seconds:>8.2f} {seconds / base:>8.2f}", flush=True)
