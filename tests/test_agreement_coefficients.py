@@ -150,6 +150,9 @@ ABSTRACTORS = [[13, 0, 0], [0, 20, 7], [0, 4, 56]]
 
 
 def test_gwet_abstractors_example_published_values() -> None:
+    """Published in Gwet's irrCAC README, https://github.com/kgwet/irrCAC/blob/master/README.md
+    (and the CRAN vignette), section "Computing agreement Coefficients from Contingency tables":
+    bp2.table(cont3x3abstractors) = 0.835, kappa2.table 0.7964094, pa2.table 0.89."""
     got = ours(_from_contingency(ABSTRACTORS), 3)
     assert abs(got["cohen_kappa"] - 0.7964094) < 5e-8
     assert abs(got["agreement"] - 0.89) < TOL
@@ -169,6 +172,9 @@ CAC_RAW4RATERS = [  # rows = subjects, columns = Rater1..Rater4
 
 
 def test_irrcac_raw4raters_published_brennan_prediger() -> None:
+    """Published in Gwet's irrCAC README, https://github.com/kgwet/irrCAC/blob/master/README.md,
+    section "Computing agreement coefficients from raw ratings": bp.coeff.raw(cac.raw4raters)
+    prints pa 0.8181818, pe 0.2, coeff.val 0.77273."""
     values = np.array([[-1 if v is None else v - 1 for v in row] for row in CAC_RAW4RATERS])
     got = ours(values, 5)
     assert abs(got["agreement"] - 0.8181818) < 5e-8
@@ -196,6 +202,9 @@ DISTRIB_6RATERS = [
 
 
 def test_irrcac_distrib_6raters_published_brennan_prediger() -> None:
+    """Published in Gwet's irrCAC README, https://github.com/kgwet/irrCAC/blob/master/README.md,
+    section "Computing agreement coefficients from the distribution of raters by subject &
+    category": bp.coeff.dist(distrib.6raters) prints coeff 0.4388889, pa 0.5511111, pe 0.2."""
     values = np.array([[k for k, n in enumerate(row) for _ in range(n)]
                        for row in DISTRIB_6RATERS])
     got = ours(values, 5)
