@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: candidate pairs looked at per batch in `touching_pairs` (bounds its memory)
+CANDIDATES = 2_000_000
+
 
 def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For ranges [lo, hi): the range number and the position of every member, flattened."""
@@ -41,13 +44,21 @@ def touching_pairs(q_group: np.ndarray, q_start: np.ndarray, q_end: np.ndarray,
     base = q_group * width
     first = np.searchsorted(keys, base + np.maximum(q_start - low - longest[q_group], 0), "left")
     last = np.searchsorted(keys, base + (np.maximum(q_start, q_end) - low), "right")
-    qi, at = expand_ranges(first, last)
-    ti = order[at]
-    qs, qe, ts, te = q_start[qi], q_end[qi], t_start[ti], t_end[ti]
-    shared = np.minimum(qe, te) - np.maximum(qs, ts) > 0
-    point = (qe <= qs) & (ts <= qs) & (qs <= te)
-    keep = shared | point
-    return qi[keep], ti[keep]
+    # candidates in bounded batches: one span covering a whole transcript makes every unit of
+    # that transcript a candidate of every other, which must not all be in memory at once
+    total = np.cumsum(last - first)
+    cuts = np.searchsorted(total, np.arange(CANDIDATES, int(total[-1]), CANDIDATES), "right")
+    found_q, found_t = [], []
+    for lo, hi in zip([0, *cuts.tolist()], [*cuts.tolist(), len(first)], strict=True):
+        owner, at = expand_ranges(first[lo:hi], last[lo:hi])
+        qi, ti = owner + lo, order[at]
+        qs, qe, ts, te = q_start[qi], q_end[qi], t_start[ti], t_end[ti]
+        shared = np.minimum(qe, te) - np.maximum(qs, ts) > 0
+        point = (qe <= qs) & (ts <= qs) & (qs <= te)
+        keep = shared | point
+        found_q.append(qi[keep])
+        found_t.append(ti[keep])
+    return np.concatenate(found_q), np.concatenate(found_t)
 
 
 def merged_unit_squares(group: np.ndarray, start: np.ndarray, end: np.ndarray,
