@@ -217,6 +217,33 @@ def test_irrcac_distrib_6raters_published_brennan_prediger() -> None:
     assert abs(float(fleiss_kappa(table, method="randolph")) - got["brennan_prediger"]) < TOL
 
 
+#: Brennan & Prediger (1981), "Coefficient kappa: some uses, misuses, and alternatives",
+#: Educational and Psychological Measurement 41(3), 687-699: the two 3x3 tables of proportions
+#: on p. 689 and p. 691 (scaled to 100 units), as transcribed with their published values in
+#: DKPro Statistics' BrennanPrediger1981Test (https://github.com/dkpro/dkpro-statistics/blob/
+#: master/dkpro-statistics-agreement/src/test/java/org/dkpro/statistics/agreement/coding/
+#: BrennanPrediger1981Test.java). Rows: first rater's value, columns: the second's.
+BRENNAN_PREDIGER_1981 = {
+    "p. 689": ([[50, 0, 0], [10, 10, 10], [20, 0, 0]], 0.60, 0.27, 0.40),
+    "p. 691": ([[50, 0, 10], [0, 10, 10], [10, 10, 0]], 0.60, 0.29, 0.40),
+}
+
+
+@pytest.mark.parametrize("page", sorted(BRENNAN_PREDIGER_1981))
+def test_brennan_prediger_1981_published_examples(page: str) -> None:
+    """Brennan & Prediger's own examples (1981, pp. 689 and 691): observed agreement .60,
+    Cohen's kappa .27 and .29, their kappa-n with q = 3 categories .40 (two decimals, as
+    published); irrCAC gives the same kappa-n."""
+    table, observed, kappa, kappa_n = BRENNAN_PREDIGER_1981[page]
+    values = _from_contingency(table)
+    got = ours(values, 3)
+    assert round(got["agreement"], 2) == observed
+    assert round(got["cohen_kappa"], 2) == kappa
+    assert round(got["brennan_prediger"], 2) == kappa_n
+    reference = irr(values, 3).bp()["est"]["coefficient_value"]
+    assert abs(reference - got["brennan_prediger"]) < TOL
+
+
 # -- undefined values and intervals ----------------------------------------------------
 
 def test_undefined_is_none_with_a_reason() -> None:
