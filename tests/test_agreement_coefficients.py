@@ -141,17 +141,107 @@ def _from_contingency(table: list[list[int]]) -> np.ndarray:
                      for _ in range(n)])
 
 
-#: Gwet (2014) / irrCAC vignette "cont3x3abstractors": 100 pregnancies classified by two
-#: abstractors (Ectopic, AIU, NIU). Published Cohen's kappa 0.7964094; observed agreement
-#: 89/100, so Brennan-Prediger's kappa-n = (0.89 - 1/3) / (1 - 1/3) = 0.835.
+#: Gwet's irrCAC README (https://github.com/kgwet/irrCAC/blob/master/README.md, also the CRAN
+#: vignette https://cran.r-project.org/web/packages/irrCAC/vignettes/overview.html), section
+#: "Computing agreement Coefficients from Contingency tables": 100 pregnancies classified by two
+#: abstractors (Ectopic, AIU, NIU). Published: kappa2.table 0.7964094, bp2.table 0.835,
+#: pa2.table 0.89, gwet.ac1.table 0.8493305, krippen2.table 0.7972585.
 ABSTRACTORS = [[13, 0, 0], [0, 20, 7], [0, 4, 56]]
 
 
-def test_gwet_abstractors_example_cohen_and_brennan_prediger() -> None:
+def test_gwet_abstractors_example_published_values() -> None:
+    """Published in Gwet's irrCAC README, https://github.com/kgwet/irrCAC/blob/master/README.md
+    (and the CRAN vignette), section "Computing agreement Coefficients from Contingency tables":
+    bp2.table(cont3x3abstractors) = 0.835, kappa2.table 0.7964094, pa2.table 0.89."""
     got = ours(_from_contingency(ABSTRACTORS), 3)
     assert abs(got["cohen_kappa"] - 0.7964094) < 5e-8
     assert abs(got["agreement"] - 0.89) < TOL
     assert abs(got["brennan_prediger"] - 0.835) < TOL
+    assert abs(got["gwet_ac1"] - 0.8493305) < 5e-8
+    assert abs(got["krippendorff_alpha"] - 0.7972585) < 5e-8
+
+
+#: Same README, section "Computing agreement coefficients from raw ratings": the dataset
+#: cac.raw4raters (4 raters, 12 subjects, ratings 1-5, NA = not rated), printed there verbatim.
+#: Published bp.coeff.raw: pa 0.8181818, pe 0.2, Brennan-Prediger 0.77273 (5 decimals);
+#: fleiss.kappa.raw 0.76117, gwet.ac1.raw 0.77544, krippen.alpha.raw 0.74342.
+CAC_RAW4RATERS = [  # rows = subjects, columns = Rater1..Rater4
+    [1, 1, None, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3], [2, 2, 2, 2], [1, 2, 3, 4],
+    [4, 4, 4, 4], [1, 1, 2, 1], [2, 2, 2, 2], [None, 5, 5, 5], [None, None, 1, 1],
+    [None, None, 3, None]]
+
+
+def test_irrcac_raw4raters_published_brennan_prediger() -> None:
+    """Published in Gwet's irrCAC README, https://github.com/kgwet/irrCAC/blob/master/README.md,
+    section "Computing agreement coefficients from raw ratings": bp.coeff.raw(cac.raw4raters)
+    prints pa 0.8181818, pe 0.2, coeff.val 0.77273."""
+    values = np.array([[-1 if v is None else v - 1 for v in row] for row in CAC_RAW4RATERS])
+    got = ours(values, 5)
+    assert abs(got["agreement"] - 0.8181818) < 5e-8
+    assert round(got["brennan_prediger"], 5) == 0.77273
+    assert round(got["fleiss_kappa"], 5) == 0.76117
+    assert round(got["gwet_ac1"], 5) == 0.77544
+    assert round(got["krippendorff_alpha"], 5) == 0.74342
+    # the installed reference package, on its own copy of the dataset, agrees
+    from irrCAC.datasets import raw_4raters
+
+    reference = CAC(raw_4raters(), digits=15).bp()["est"]
+    assert abs(reference["coefficient_value"] - got["brennan_prediger"]) < TOL
+    assert reference["pe"] == 0.2
+
+
+#: Same README, section "Computing agreement coefficients from the distribution of raters by
+#: subject & category": distrib.6raters (Fleiss 1971: 6 psychiatrists, 15 patients, 5
+#: diagnoses), counts of raters per category. Published bp.coeff.dist: pa 0.5511111, pe 0.2,
+#: Brennan-Prediger 0.4388889; fleiss.kappa.dist 0.4139265; gwet.ac1.dist 0.4448007;
+#: krippen.alpha.dist 0.4204384.
+DISTRIB_6RATERS = [
+    [0, 0, 0, 6, 0], [0, 3, 0, 0, 3], [0, 1, 4, 0, 1], [0, 0, 0, 0, 6], [0, 3, 0, 3, 0],
+    [2, 0, 4, 0, 0], [0, 0, 4, 0, 2], [2, 0, 3, 1, 0], [2, 0, 0, 4, 0], [0, 0, 0, 0, 6],
+    [1, 0, 0, 5, 0], [1, 1, 0, 4, 0], [0, 3, 3, 0, 0], [1, 0, 0, 5, 0], [0, 2, 0, 3, 1]]
+
+
+def test_irrcac_distrib_6raters_published_brennan_prediger() -> None:
+    """Published in Gwet's irrCAC README, https://github.com/kgwet/irrCAC/blob/master/README.md,
+    section "Computing agreement coefficients from the distribution of raters by subject &
+    category": bp.coeff.dist(distrib.6raters) prints coeff 0.4388889, pa 0.5511111, pe 0.2."""
+    values = np.array([[k for k, n in enumerate(row) for _ in range(n)]
+                       for row in DISTRIB_6RATERS])
+    got = ours(values, 5)
+    assert abs(got["agreement"] - 0.5511111) < 5e-8
+    assert abs(got["brennan_prediger"] - 0.4388889) < 5e-8
+    assert abs(got["fleiss_kappa"] - 0.4139265) < 5e-8
+    assert abs(got["gwet_ac1"] - 0.4448007) < 5e-8
+    assert abs(got["krippendorff_alpha"] - 0.4204384) < 5e-8
+    table, _ = aggregate_raters(values, n_cat=5)
+    assert abs(float(fleiss_kappa(table, method="randolph")) - got["brennan_prediger"]) < TOL
+
+
+#: Brennan & Prediger (1981), "Coefficient kappa: some uses, misuses, and alternatives",
+#: Educational and Psychological Measurement 41(3), 687-699: the two 3x3 tables of proportions
+#: on p. 689 and p. 691 (scaled to 100 units), as transcribed with their published values in
+#: DKPro Statistics' BrennanPrediger1981Test (https://github.com/dkpro/dkpro-statistics/blob/
+#: master/dkpro-statistics-agreement/src/test/java/org/dkpro/statistics/agreement/coding/
+#: BrennanPrediger1981Test.java). Rows: first rater's value, columns: the second's.
+BRENNAN_PREDIGER_1981 = {
+    "p. 689": ([[50, 0, 0], [10, 10, 10], [20, 0, 0]], 0.60, 0.27, 0.40),
+    "p. 691": ([[50, 0, 10], [0, 10, 10], [10, 10, 0]], 0.60, 0.29, 0.40),
+}
+
+
+@pytest.mark.parametrize("page", sorted(BRENNAN_PREDIGER_1981))
+def test_brennan_prediger_1981_published_examples(page: str) -> None:
+    """Brennan & Prediger's own examples (1981, pp. 689 and 691): observed agreement .60,
+    Cohen's kappa .27 and .29, their kappa-n with q = 3 categories .40 (two decimals, as
+    published); irrCAC gives the same kappa-n."""
+    table, observed, kappa, kappa_n = BRENNAN_PREDIGER_1981[page]
+    values = _from_contingency(table)
+    got = ours(values, 3)
+    assert round(got["agreement"], 2) == observed
+    assert round(got["cohen_kappa"], 2) == kappa
+    assert round(got["brennan_prediger"], 2) == kappa_n
+    reference = irr(values, 3).bp()["est"]["coefficient_value"]
+    assert abs(reference - got["brennan_prediger"]) < TOL
 
 
 # -- undefined values and intervals ----------------------------------------------------

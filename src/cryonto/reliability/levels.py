@@ -11,11 +11,11 @@ Each builder returns per-category `Table`s, an overall `Table` and the disagreei
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from cryonto.reliability.spans import coverage, merged_unit_squares, runs, touching_pairs
 from cryonto.reliability.units import Codings, Selection, Table
 
 
@@ -61,25 +61,6 @@ def _concat(tables: list[Table], q: int, chance_q: int | None = None) -> Table:
                  np.sum(squares, axis=0) if len(squares) == len(tables) else None)
 
 
-def _unit_squares(codings: list, length: int) -> float:
-    """Sum of l² over one coder's units of one category in one transcript; overlapping
-    segments are one unit (a coder's unitization of a continuum has no overlaps)."""
-    spans = sorted((max(c.start, 0), min(c.end, length)) for c in codings)
-    total, current = 0.0, None
-    for start, end in spans:
-        if end <= start:
-            continue
-        if current and start < current[1]:
-            current = (current[0], max(current[1], end))
-            continue
-        if current:
-            total += (current[1] - current[0]) ** 2
-        current = (start, end)
-    if current:
-        total += (current[1] - current[0]) ** 2
-    return total
-
-
 def document_level(sel: Selection) -> LevelData:
     present = {(c.coder, c.document, c.category) for c in sel.codings}
     per: dict[str, Table] = {}
@@ -101,117 +82,145 @@ def _positioned(sel: Selection) -> tuple[list, int]:
     return positioned, len({c.segment for c in sel.codings} - {c.segment for c in positioned})
 
 
-def _overlaps(start: int, end: int, spans: list[tuple[int, int]], overlap: float) -> bool:
-    length = end - start
-    if length <= 0:
-        return any(s <= start <= e for s, e in spans)
-    need = overlap * length
-    return any(min(end, e) - max(start, s) >= need and min(end, e) > max(start, s)
-               for s, e in spans)
+@dataclass
+class _Columns:
+    """The positioned codings as arrays (indexes into the selection's lists)."""
+
+    codings: list
+    document: np.ndarray
+    category: np.ndarray
+    coder: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+
+def _columns(sel: Selection, positioned: list) -> _Columns:
+    documents = {d: i for i, d in enumerate(sel.documents)}
+    categories = {k: i for i, k in enumerate(sel.categories)}
+    coders = {j: i for i, j in enumerate(sel.coders)}
+
+    def column(values) -> np.ndarray:
+        return np.fromiter(values, dtype=np.int64, count=len(positioned))
+
+    return _Columns(positioned, column(documents[c.document] for c in positioned),
+                    column(categories[c.category] for c in positioned),
+                    column(coders[c.coder] for c in positioned),
+                    column(c.start for c in positioned), column(c.end for c in positioned))
+
+
+def _matched(units: _Columns, coder: int, groups: int, overlap: float) -> np.ndarray:
+    """Per unit: did `coder` code its category on one span covering >= `overlap` of it (a
+    unit of zero length: on a span containing its position)?"""
+    mine = np.nonzero(units.coder == coder)[0]
+    group = units.document * groups + units.category
+    qi, ti = touching_pairs(group, units.start, units.end,
+                            group[mine], units.start[mine], units.end[mine])
+    ti = mine[ti]
+    length = units.end[qi] - units.start[qi]
+    shared = np.minimum(units.end[qi], units.end[ti]) - np.maximum(units.start[qi],
+                                                                   units.start[ti])
+    ok = np.where(length > 0, (shared >= overlap * length) & (shared > 0), True)
+    matched = np.zeros(len(units.codings), dtype=bool)
+    matched[qi[ok]] = True
+    matched[units.coder == coder] = True
+    return matched
+
+
+def _seen(units: _Columns, which: np.ndarray, coders: int) -> list[list[list[int]]]:
+    """For the units `which`: per coder, the category indexes that coder gave on any span of
+    the same transcript overlapping the unit (sorted, once each)."""
+    out: list[list[list[int]]] = [[[] for _ in range(coders)] for _ in which]
+    if not len(which):
+        return out
+    qi, ti = touching_pairs(units.document[which], units.start[which], units.end[which],
+                            units.document, units.start, units.end)
+    width = int(units.category.max()) + 1
+    keys = np.unique((qi * coders + units.coder[ti]) * width + units.category[ti])
+    for key in keys.tolist():
+        unit_coder, category = divmod(key, width)
+        unit, coder = divmod(unit_coder, coders)
+        out[unit][coder].append(category)
+    return out
 
 
 def segment_level(sel: Selection, data: Codings, overlap: float) -> LevelData:
     positioned, skipped = _positioned(sel)
-    spans: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
-    by_coder: dict[tuple, list] = defaultdict(list)
-    for c in positioned:
-        spans[(c.document, c.category, c.coder)].append((c.start, c.end))
-        by_coder[(c.document, c.coder)].append(c)
-    index = {k: i for i, k in enumerate(sel.categories)}
+    units = _columns(sel, positioned)
+    width = len(sel.coders)
     none = len(sel.categories)
-    doc_index = {d: i for i, d in enumerate(sel.documents)}
-    per_rows: dict[str, list[list[int]]] = defaultdict(list)
-    per_clusters: dict[str, list[int]] = defaultdict(list)
-    nominal, clusters, disagreements = [], [], []
-    for c in positioned:
-        row = [1 if j == c.coder else int(_overlaps(c.start, c.end, spans[(c.document,
-               c.category, j)], overlap)) for j in sel.coders]
-        per_rows[c.category].append(row)
-        per_clusters[c.category].append(doc_index[c.document])
-        nominal.append([index[c.category] if v else none for v in row])
-        clusters.append(doc_index[c.document])
-        if not all(row):
-            seen = {j: sorted({o.category for o in by_coder[(c.document, j)]
-                               if min(c.end, o.end) > max(c.start, o.start)
-                               or (o.start <= c.start <= o.end and c.start == c.end)},
-                              key=lambda k: index.get(k, none)) for j in sel.coders}
-            disagreements.append(Disagreement(c.document, c.category, c.start, c.end,
-                                              data.texts.get(c.segment), seen))
-    per = {k: _binary(per_rows[k], clusters=per_clusters[k]) for k in sel.categories
-           if per_rows.get(k)}
-    for k in sel.categories:  # used only on segments without offsets: no units
-        per.setdefault(k, _empty(len(sel.coders)))
-    values = np.asarray(nominal, dtype=np.int64).reshape(len(nominal), len(sel.coders))
-    overall = Table(values, np.ones(len(nominal)), None, none + 1, chance_q=none)
+    agree = np.stack([_matched(units, j, none, overlap) for j in range(width)], axis=1) \
+        if positioned else np.zeros((0, width), dtype=bool)
+    rows = agree.astype(np.int64)
+    per: dict[str, Table] = {}
+    for i, k in enumerate(sel.categories):
+        mine = units.category == i
+        per[k] = _binary(rows[mine].tolist(), clusters=units.document[mine]) if mine.any() \
+            else _empty(width)  # used only on segments without offsets: no units
+    values = np.where(agree, units.category[:, None], none)
+    overall = Table(values.reshape(len(positioned), width), np.ones(len(positioned)), None,
+                    none + 1, chance_q=none)
+    which = np.nonzero(~agree.all(axis=1))[0]
+    disagreements = []
+    for unit, seen in zip(which.tolist(), _seen(units, which, width), strict=True):
+        c = positioned[unit]
+        disagreements.append(Disagreement(
+            c.document, c.category, c.start, c.end, data.texts.get(c.segment),
+            {j: [sel.categories[k] for k in seen[n]] for n, j in enumerate(sel.coders)}))
     notes = [f"{skipped} segment(s) without character offsets left out"] if skipped else []
     return LevelData(overall, per, disagreements, notes)
 
 
 def unitized_level(sel: Selection, data: Codings) -> LevelData:
     positioned, skipped = _positioned(sel)
-    grouped: dict[tuple[str, str], list] = defaultdict(list)
-    for c in positioned:
-        grouped[(c.document, c.category)].append(c)
-    documents = sorted({c.document for c in positioned}, key=sel.documents.index)
-    lengths = {}
-    for d in documents:
-        known = data.documents.get(d, {}).get("length")
-        longest = max(c.end for c in positioned if c.document == d)
-        lengths[d] = max(known or 0, longest)
-    per: dict[str, Table] = {}
-    disagreements: list[Disagreement] = []
     width = len(sel.coders)
-    for k in sel.categories:
-        rows, weights, clusters = [], [], []
-        squares = np.zeros(len(documents))
-        for g, d in enumerate(documents):
-            length = lengths[d]
-            codings = grouped.get((d, k), [])
-            squares[g] = sum(_unit_squares([c for c in codings if c.coder == j], length)
-                             for j in sel.coders)
-            if not codings:
-                rows.append([0] * width)
-                weights.append(length)
-                clusters.append(g)
-                continue
-            cuts = np.unique(np.clip(np.array(
-                [0, length] + [c.start for c in codings] + [c.end for c in codings]), 0, length))
-            cover = np.zeros((len(cuts) - 1, width), dtype=np.int64)
-            for c in codings:
-                j = sel.coders.index(c.coder)
-                lo, hi = np.searchsorted(cuts, [max(c.start, 0), min(c.end, length)])
-                cover[lo:hi, j] = 1
-            sizes = np.diff(cuts)
-            rows.extend(cover.tolist())
-            weights.extend(sizes.tolist())
-            clusters.extend([g] * len(sizes))
-            disagreements.extend(_runs(d, k, cuts, cover, sel.coders, data))
-        per[k] = Table(np.asarray(rows, dtype=np.int64).reshape(-1, width),
-                       np.asarray(weights, dtype=np.float64),
-                       np.asarray(clusters, dtype=np.int64), 2, unit_squares=squares)
-    overall = _concat(list(per.values()), 2) if per else _empty(width)
+    if not positioned:
+        overall = _empty(width)
+        return LevelData(overall, {k: _empty(width) for k in sel.categories}, [],
+                         [f"{skipped} segment(s) without character offsets left out"]
+                         if skipped else [])
+    units = _columns(sel, positioned)
+    # transcripts with positioned codings, numbered in the selection's order
+    used = np.unique(units.document)
+    number = np.full(len(sel.documents), -1, dtype=np.int64)
+    number[used] = np.arange(len(used))
+    documents = [sel.documents[i] for i in used.tolist()]
+    n_docs, n_cats = len(documents), len(sel.categories)
+    longest = np.zeros(n_docs, dtype=np.int64)
+    np.maximum.at(longest, number[units.document], units.end)
+    lengths = np.array([max(data.documents.get(d, {}).get("length") or 0, int(m))
+                        for d, m in zip(documents, longest.tolist(), strict=True)],
+                       dtype=np.int64)
+    # one continuum per (category, transcript): group = category * transcripts + transcript
+    group = units.category * n_docs + number[units.document]
+    group_lengths = np.tile(lengths, n_cats)
+    squares = merged_unit_squares(group * width + units.coder,
+                                  np.clip(units.start, 0, group_lengths[group]),
+                                  np.clip(units.end, 0, group_lengths[group]),
+                                  n_cats * n_docs * width).reshape(-1, width).sum(axis=1)
+    piece_group, piece_start, piece_end, cover = coverage(
+        group, units.coder, units.start, units.end, group_lengths, width)
+    coded = np.zeros(n_cats * n_docs, dtype=bool)
+    coded[group] = True
+    blank = np.nonzero(~coded)[0]  # no coder used the category there: one uncoded stretch
+    all_group = np.concatenate([piece_group, blank])
+    all_rows = np.concatenate([cover, np.zeros((len(blank), width), dtype=np.int64)])
+    all_weights = np.concatenate([piece_end - piece_start, group_lengths[blank]])
+    per: dict[str, Table] = {}
+    for i, k in enumerate(sel.categories):
+        mine = (all_group // n_docs) == i
+        per[k] = Table(all_rows[mine], all_weights[mine].astype(np.float64),
+                       all_group[mine] % n_docs, 2,
+                       unit_squares=squares[i * n_docs:(i + 1) * n_docs])
+    overall = _concat(list(per.values()), 2)
+    disagreements: list[Disagreement] = []
+    texts = [data.documents.get(d, {}).get("text") for d in documents]
+    for g, start, end, row in zip(*(a.tolist() for a in runs(
+            piece_group, piece_start, piece_end, cover)), strict=True):
+        k, d = divmod(g, n_docs)
+        text = texts[d]
+        disagreements.append(Disagreement(
+            documents[d], sel.categories[k], start, end, text[start:end] if text else None,
+            {c: [sel.categories[k]] if v else [] for c, v in zip(sel.coders, row,
+                                                                   strict=True)}))
     notes = [f"{skipped} segment(s) without character offsets left out"] if skipped else []
     return LevelData(overall, per, disagreements, notes)
-
-
-def _runs(document: str, category: str, cuts: np.ndarray, cover: np.ndarray,
-          coders: list[str], data: Codings) -> list[Disagreement]:
-    """Maximal stretches of characters on which the coders' values differ, one per pattern."""
-    out: list[Disagreement] = []
-    text = data.documents.get(document, {}).get("text")
-    i, n = 0, len(cover)
-    while i < n:
-        row = cover[i]
-        if row.min() == row.max() or cuts[i + 1] == cuts[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < n and (cover[j + 1] == row).all():
-            j += 1
-        start, end = int(cuts[i]), int(cuts[j + 1])
-        out.append(Disagreement(document, category, start, end,
-                                text[start:end] if text else None,
-                                {c: [category] if v else [] for c, v in zip(coders, row,
-                                                                             strict=True)}))
-        i = j + 1
-    return out
