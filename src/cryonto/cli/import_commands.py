@@ -169,7 +169,7 @@ def _codes_text(result, all_codes: bool) -> list[str]:
                  + (f", {unused} of them never used" if unused else "")
                  + "), most used first:")
     shown = unmapped if all_codes else unmapped[:SHOWN_CODES]
-    width = max(len(code.key) for code, _ in shown)
+    width = min(60, max(len(code.key) for code, _ in shown))
     lines += [f"  {code.key:<{width}}  {n} segment{'' if n == 1 else 's'}" for code, n in shown]
     if len(unmapped) > len(shown):
         lines.append(f"  … {len(unmapped) - len(shown)} more; --all shows every one")
