@@ -68,7 +68,8 @@ def test_violations_exit_1_and_report_by_shape_with_source_row(bad_file):
 
 
 def many_undated(tmp_path: Path, segments: int = 7) -> Path:
-    """Segments s1..sN without a coder (violations), all but s1 without a date (warnings)."""
+    """Segments s1..sN without a coder (violations), all but s1 without a date (warnings),
+    s1 and s2 quoting a text of the wrong length (warnings with their own messages)."""
     from cryonto.coded import CodedDataset, Coder, Document, Segment
     from cryonto.generate import category_iri
 
@@ -82,6 +83,7 @@ def many_undated(tmp_path: Path, segments: int = 7) -> Path:
         ds.segments.append(Segment(
             f"s{i}", "D1", [protest], start=10 * i, end=10 * i + 5,
             coder="C1" if i == 1 else None, created="2024-03-01T10:15:00Z" if i == 1 else None,
+            text="x" * i if i <= 2 else None,
             source_file="many.csv", source_locator=f"row {i + 1}"))
     path = tmp_path / "many.ttl"
     ds.write_turtle(path)
@@ -95,6 +97,7 @@ def test_text_groups_repeated_results_with_three_examples_and_a_hint(tmp_path):
     groups = out.split("\n\n")[1:-1]
     heads = [g.splitlines()[0] for g in groups]
     assert heads == ["Violation crysh:SegmentCoder — 6 results",
+                     "Warning   crysh:QuoteLengthConstraint — 2 results",
                      "Warning   crysh:SegmentCreatedPresent — 6 results"]
     coder = groups[0].splitlines()
     assert coder[1] == "  The segment does not say who coded it (dcterms:creator)."
@@ -104,10 +107,18 @@ def test_text_groups_repeated_results_with_three_examples_and_a_hint(tmp_path):
                                                     "  - segment s4"]
     assert "(many.csv, row 3)" in examples[0]
     assert coder[-1] == "  (3 more; --all shows every one)"
-    # templated messages differ per result: each example carries its own
-    dated = [line for line in groups[1].splitlines() if line.startswith("  - ")]
-    assert len(dated) == 3 and dated[0].startswith("  - Segment s2 has no coding date")
-    assert "6 violation(s), 6 warning(s), 0 info(s) from 2 shapes in 6 segment(s)" in out
+    # templated messages differ per result: each example carries its own, under it
+    quotes = groups[1].splitlines()[1:]
+    assert quotes[0].startswith("  - segment s1 (many.csv, row 2)")
+    assert quotes[1] == "      Segment s1: the quoted text has 1 characters but the offsets " \
+                        "span 5 (end − start); offsets or text are off."
+    assert quotes[2].startswith("  - segment s2 (many.csv, row 3)")
+    assert quotes[3].startswith("      Segment s2: the quoted text has 2 characters")
+    dated = groups[2].splitlines()
+    assert dated[1].startswith("  The segment has no coding date (dcterms:created), though")
+    assert [line.split(" (")[0] for line in dated[2:5]] == ["  - segment s2", "  - segment s3",
+                                                           "  - segment s4"]
+    assert "6 violation(s), 8 warning(s), 0 info(s) from 3 shapes in 7 segment(s)" in out
 
 
 def test_all_lists_every_result(tmp_path):
@@ -124,10 +135,10 @@ def test_json_keeps_every_result_ungrouped(tmp_path):
     path = many_undated(tmp_path, segments=12)
     result = run("validate", path, "--format", "json")
     rows = json.loads(result.stdout)
-    assert len(rows) == 22
+    assert len(rows) == 24
     coder = sorted(r["segment"] for r in rows if r["sourceShape"].endswith("/SegmentCoder"))
     assert coder == sorted(f"s{i}" for i in range(2, 13))
-    assert "11 violation(s), 11 warning(s)" in result.stderr
+    assert "11 violation(s), 13 warning(s)" in result.stderr
 
 
 def test_no_warning_for_a_csv_without_dates(tmp_path):

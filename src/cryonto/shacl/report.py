@@ -130,8 +130,9 @@ class ValidationReport:
                 lines.append(f"  {items[0].message}")
             shown = located if all_results else located[:EXAMPLES]
             for loc, r in shown:
-                message = f"{r.message}  " if len(messages) > 1 else ""
-                lines.append(f"  - {message}{loc.describe()}{_detail(r, loc)}")
+                lines.append(f"  - {loc.describe()}{_detail(r, loc)}")
+                if len(messages) > 1:  # the message names this result's own numbers
+                    lines.append(f"      {r.message}")
             if len(located) > len(shown):
                 lines.append(f"  ({len(located) - len(shown)} more; --all shows every one)")
         lines.append("")
