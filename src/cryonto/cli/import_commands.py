@@ -58,6 +58,8 @@ def import_command(fmt: str, file: Path, output: Path | None, references: Path |
     coders), every deliberate adjustment (merges, uncoded selections, implied
     parent codes), the counts built and the counts re-read from the Turtle
     written. If they do not add up, nothing is written and the exit code is 2.
+    Then the codes defined against those used, and each unmapped study code
+    with its number of segments (the first 20; --all: every one).
     """
     from cryonto.errors import CryontoError
     from cryonto.importing import import_to_turtle
