@@ -3,8 +3,9 @@
 ~1,700 documents with ~60 segments each, English category labels as codes
 (``Protest crying``, not ``A1.1``), the quote of every segment (``text``),
 20 % of the segments double-coded (the same span coded again by a second
-coder, as in an intercoder check) and no coding dates, so that every segment
-draws the ``SegmentCreatedPresent`` warning.
+coder, as in an intercoder check) and no coding dates but on the first row, so
+that every other segment draws the ``SegmentCreatedPresent`` warning (a study
+with no date at all draws none since issue 9: the source had no dates).
 
 Run: python bench/issue_shape.py --segments 100000 -o issue.csv
 """
@@ -35,7 +36,7 @@ def write_issue_csv(path: Path, segments: int, per_document: int = 60, double: f
     rows = 0
     with open(path, "w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
-        out.writerow(["document", "code", "start", "end", "coder", "text"])
+        out.writerow(["document", "code", "start", "end", "coder", "text", "created"])
         documents = max(1, round(segments / per_document))
         position = {d: 0 for d in range(documents)}
         for n in range(segments):
@@ -46,10 +47,10 @@ def write_issue_csv(path: Path, segments: int, per_document: int = 60, double: f
             position[doc] = end
             code = labels[rng.choices(notations, weights=weights)[0]]
             name = f"interview-{doc + 1:04d}"
-            out.writerow([name, code, start, end, "coder-a", text])
+            out.writerow([name, code, start, end, "coder-a", text, "" if n else "2024-03-01"])
             rows += 1
             if rng.random() < double:
-                out.writerow([name, code, start, end, "coder-b", text])
+                out.writerow([name, code, start, end, "coder-b", text, ""])
                 rows += 1
     return rows
 

@@ -49,7 +49,9 @@ def test_spec_sample_counts_printed(tmp_path):
     assert "Selections: 15 = 8 PlainTextSelection (2 in PDF representations), " \
            "1 PictureSelection, 4 PDFSelection, 2 VideoSelection" in result.stdout
     assert "2 uncoded selections" in result.stdout
-    assert "Unmapped study codes (14): happiness, Feelings" in result.stdout
+    assert "Unmapped study codes (14, 5 of them never used), most used first:" in result.stdout
+    assert "\n  cornflakes           4 segments\n  happiness            2 segments\n" \
+        in result.stdout
     assert out.is_file()
 
 
@@ -77,13 +79,17 @@ def test_maxqda_exports(tmp_path, name):
     assert counts_table(result.stdout)["segments"] == ["6", "6", "6"]
     text = out.read_text(encoding="utf-8")
     assert "cry:startParagraph" in text and "oa:start " not in text
-    assert "Unmapped study codes (2):" in result.stdout
+    assert "Unmapped study codes (2, 1 of them never used)" in result.stdout
+    parent = "Eigene Codes" if "-de" in name else "Own codes"
+    child = f"{parent}\\{'Scham' if '-de' in name else 'Shame'}"
+    assert f"\n  {child}  2 segments\n  {parent:<{len(child)}}  0 segments\n" in result.stdout
 
 
 def test_csv_with_mapping_lists_nothing_unmapped(tmp_path):
     out = tmp_path / "c.ttl"
     plain = run("csv", str(FIXTURES / "coded.csv"), "-o", str(out))
-    assert "Unmapped study codes (2): Scham, Hilflosigkeit" in plain.stdout
+    assert "Unmapped study codes (2), most used first:\n  Scham          2 segments\n" \
+           "  Hilflosigkeit  1 segment\n" in plain.stdout
     mapped = run("csv", str(FIXTURES / "coded.csv"), "-o", str(out), "--mapping",
                  str(FIXTURES / "mapping.sssom.tsv"))
     assert mapped.exit_code == 0, mapped.output

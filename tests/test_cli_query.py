@@ -40,7 +40,31 @@ def test_table_is_the_default() -> None:
     assert lines[0].split() == ["notation", "category", "label", "direct", "segments",
                                 "documents", "leftOut", "leftOutBy"]
     assert "cry:FormsOfCrying" in lines[2]  # IRIs shortened for the terminal
-    assert lines[-1] == "(1 row)"
+    assert lines[3] == "(1 row)"
+
+
+def test_table_legend_from_the_query_header(tmp_path: Path) -> None:
+    """Under the table, what its columns mean: the header's `# columns:` paragraph."""
+    done = cli("query", "segments-per-category", "--data", EXAMPLE, "-p", "category=A1")
+    legend = " ".join(done.output.split("(1 row)\n")[1].split())
+    assert legend.startswith("Columns: direct = segments coded with the category itself")
+    for column in ("direct =", "segments =", "documents =", "leftOut =", "leftOutBy ="):
+        assert column in legend
+    assert legend.endswith("Categories never coded show 0.")
+    # machine formats stay plain; a query without the paragraph prints no legend
+    assert "Columns:" not in cli("query", "segments-per-category", "--data", EXAMPLE,
+                                 "-f", "csv").output
+    plain = tmp_path / "plain.rq"
+    plain.write_text("# title: Count\nSELECT (1 AS ?n) WHERE {}\n", encoding="utf-8")
+    assert cli("query", str(plain)).output.splitlines()[-1] == "(1 row)"
+    own = tmp_path / "own.rq"
+    own.write_text("# title: Count\n# columns: n = one,\n# always\n#\n# not this\n"
+                   "SELECT (1 AS ?n) WHERE {}\n", encoding="utf-8")
+    assert cli("query", str(own)).output.splitlines()[-1] == "Columns: n = one, always"
+    listed = json.loads(cli("queries", "--json").output)
+    by_name = {q["name"]: q for q in listed}
+    assert "leftOutBy" in by_name["categories-by-orientation"]["columns"]
+    assert "unmappedSegments" in by_name["study-comparison"]["columns"]
 
 
 @pytest.mark.parametrize("fmt,delimiter", [("csv", ","), ("tsv", "\t")])

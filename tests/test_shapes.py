@@ -82,6 +82,10 @@ CORE_CASES: list[tuple[str, Mutation, dict[str, str]]] = [
      {"SegmentCreatedOnce": VIOLATION}),
     ("no date", lambda st, ds: drop(st, seg(ds, "s1"), DCT + "created"),
      {"SegmentCreatedPresent": WARNING}),
+    # a source without coding dates (a CSV without a created column) is not a gap: no warning
+    ("no dates at all", lambda st, ds: [drop(st, seg(ds, s), DCT + "created")
+                                        for s in ("s1", "s2", "s3", "s4")],
+     {}),
     ("start after end", lambda st, ds: (put(st, seg(ds, "s4", "/target/position"),
                                             OA + "start", lit("15", "integer")),
                                         put(st, seg(ds, "s4", "/target/position"),

@@ -49,20 +49,114 @@ def test_clean_data_exit_0():
     assert "conforms" in result.output
 
 
-def test_violations_exit_1_and_report_by_segment_with_source_row(bad_file):
+def test_violations_exit_1_and_report_by_shape_with_source_row(bad_file):
     result = run("validate", bad_file)
     assert result.exit_code == 1
     out = result.output
-    # grouped by segment, each group naming the source file and row
+    # one group per shape, each example naming the segment, source file and row
     assert "segment s4 (fixture.csv, row 5)" in out
     assert "segment s2 (fixture.csv, row 3)" in out
     assert "segment s1 (fixture.csv, row 2)" in out
     assert "starts at or after its end" in out
     assert "does not say who coded it" in out
-    assert "2 violation(s), 1 warning(s)" in out
-    # the segment's lines follow its header
-    block = out.split("segment s4 (fixture.csv, row 5)")[1].split("\n\n")[0]
-    assert "Violation" in block and "oa:start" in block
+    assert "2 violation(s), 1 warning(s), 0 info(s) from 3 shapes in 3 segment(s)" in out
+    # the shape's example follows its header
+    block = out.split("crysh:StartBeforeEnd — 1 result")[1].split("\n\n")[0]
+    assert out.split("crysh:StartBeforeEnd")[0].endswith("Violation ")
+    assert "segment s4 (fixture.csv, row 5)" in block and "oa:start" in block
+    assert "more; --all" not in out  # every group is shown whole
+
+
+def many_undated(tmp_path: Path, segments: int = 7) -> Path:
+    """Segments s1..sN without a coder (violations), all but s1 without a date (warnings),
+    s1 and s2 quoting a text of the wrong length (warnings with their own messages)."""
+    from cryonto.coded import CodedDataset, Coder, Document, Segment
+    from cryonto.generate import category_iri
+
+    ds = CodedDataset(study="many", title="Many", source_file="many.csv")
+    ds.documents["D1"] = Document("D1", "D1", text_length=1000)
+    protest = category_iri("A1.1")
+    from cryonto.coded import Code
+    ds.codes[protest] = Code(protest, "Protest crying", category=protest)
+    ds.coders["C1"] = Coder("C1", "C1")
+    for i in range(1, segments + 1):
+        ds.segments.append(Segment(
+            f"s{i}", "D1", [protest], start=10 * i, end=10 * i + 5,
+            coder="C1" if i == 1 else None, created="2024-03-01T10:15:00Z" if i == 1 else None,
+            text="x" * i if i <= 2 else None,
+            source_file="many.csv", source_locator=f"row {i + 1}"))
+    path = tmp_path / "many.ttl"
+    ds.write_turtle(path)
+    return path
+
+
+def test_text_groups_repeated_results_with_three_examples_and_a_hint(tmp_path):
+    result = run("validate", many_undated(tmp_path))
+    assert result.exit_code == 1
+    out = result.output
+    groups = out.split("\n\n")[1:-1]
+    heads = [g.splitlines()[0] for g in groups]
+    assert heads == ["Violation crysh:SegmentCoder — 6 results",
+                     "Warning   crysh:QuoteLengthConstraint — 2 results",
+                     "Warning   crysh:SegmentCreatedPresent — 6 results"]
+    coder = groups[0].splitlines()
+    assert coder[1] == "  The segment does not say who coded it (dcterms:creator)."
+    examples = [line for line in coder if line.startswith("  - ")]
+    # the first three in row order (natural: row 10 after row 9), then the hint
+    assert [e.split(" (")[0] for e in examples] == ["  - segment s2", "  - segment s3",
+                                                    "  - segment s4"]
+    assert "(many.csv, row 3)" in examples[0]
+    assert coder[-1] == "  (3 more; --all shows every one)"
+    # templated messages differ per result: each example carries its own, under it
+    quotes = groups[1].splitlines()[1:]
+    assert quotes[0].startswith("  - segment s1 (many.csv, row 2)")
+    assert quotes[1] == "      Segment s1: the quoted text has 1 characters but the offsets " \
+                        "span 5 (end − start); offsets or text are off."
+    assert quotes[2].startswith("  - segment s2 (many.csv, row 3)")
+    assert quotes[3].startswith("      Segment s2: the quoted text has 2 characters")
+    dated = groups[2].splitlines()
+    assert dated[1].startswith("  The segment has no coding date (dcterms:created), though")
+    assert [line.split(" (")[0] for line in dated[2:5]] == ["  - segment s2", "  - segment s3",
+                                                           "  - segment s4"]
+    assert "6 violation(s), 8 warning(s), 0 info(s) from 3 shapes in 7 segment(s)" in out
+
+
+def test_all_lists_every_result(tmp_path):
+    path = many_undated(tmp_path, segments=12)
+    out = run("validate", path, "--all").output
+    coder = out.split("crysh:SegmentCoder — 11 results")[1].split("\n\n")[0]
+    listed = [line.split(" (")[0].removeprefix("  - segment ")
+              for line in coder.splitlines() if line.startswith("  - ")]
+    assert listed == [f"s{i}" for i in range(2, 13)]  # natural order: s10 after s9
+    assert "more; --all" not in out
+
+
+def test_json_keeps_every_result_ungrouped(tmp_path):
+    path = many_undated(tmp_path, segments=12)
+    result = run("validate", path, "--format", "json")
+    rows = json.loads(result.stdout)
+    assert len(rows) == 24
+    coder = sorted(r["segment"] for r in rows if r["sourceShape"].endswith("/SegmentCoder"))
+    assert coder == sorted(f"s{i}" for i in range(2, 13))
+    assert "11 violation(s), 13 warning(s)" in result.stderr
+
+
+def test_no_warning_for_a_csv_without_dates(tmp_path):
+    """A CSV without a created column: no coding-date warning per segment (issue 9)."""
+    csv = tmp_path / "plain.csv"
+    csv.write_text("document,code,start,end,coder\n" + "".join(
+        f"D1,A1.1,{10 * i},{10 * i + 5},C1\n" for i in range(6)), encoding="utf-8")
+    ttl = tmp_path / "plain.ttl"
+    assert run("import", "csv", csv, "-o", ttl).exit_code == 0
+    result = run("validate", ttl)
+    assert result.exit_code == 0 and "OK: the data conforms" in result.output
+    # with the column, an empty cell next to dated rows is a gap and is reported
+    csv.write_text("document,code,start,end,coder,created\n"
+                   "D1,A1.1,0,5,C1,2024-03-01\nD1,A1.1,10,15,C1,\n", encoding="utf-8")
+    ttl2 = tmp_path / "dated.ttl"
+    assert run("import", "csv", csv, "-o", ttl2).exit_code == 0
+    out = run("validate", ttl2).output
+    assert "crysh:SegmentCreatedPresent — 1 result" in out and "row 3" in out
 
 
 def test_warnings_pass_unless_strict(warning_file):
@@ -265,4 +359,5 @@ def test_blank_node_selectors_are_validated(tmp_path):
     plain = validate([data], engine="pyshacl")
     assert [r.shape.rsplit("/", 1)[-1] for r in fast.results] == ["StartBeforeEnd"]
     assert [r.shape.rsplit("/", 1)[-1] for r in plain.results] == ["StartBeforeEnd"]
-    assert "StartBeforeEnd" not in fast.to_text() and "starts at or after" in fast.to_text()
+    text = fast.to_text()
+    assert "crysh:StartBeforeEnd — 1 result" in text and "starts at or after" in text

@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryonto.atomic import refuse_overwrite, temp_sibling
-from cryonto.coded import COUNT_FIELDS, Adjustment, CodedDataset, Counts, adjusted, count_store
+from cryonto.coded import (
+    COUNT_FIELDS,
+    Adjustment,
+    Code,
+    CodedDataset,
+    Counts,
+    adjusted,
+    count_store,
+)
 from cryonto.errors import CryontoError
 from cryonto.rdf import GraphStore, RdfFormat
 from cryonto.readers.common import Categories
@@ -54,11 +63,33 @@ class ImportResult:
             "counts_out": self.counts_out.as_dict(),
             "counts_written": self.counts_written.as_dict() if self.counts_written else None,
             "unmapped": self.unmapped,
+            "unmapped_codes": [{"code": code.key, "label": code.name, "segments": n}
+                               for code, n in self.unmapped_use()],
+            "codes": self.code_use(),
             "mapping": self.mapping,
             "notes": self.notes,
             "warnings": self.warnings,
             "details": self.details,
         }
+
+    def code_use(self) -> dict[str, int]:
+        """Codes *defined* (the project's codebook, used or not) against codes *used* (by at
+        least one coding), and how the used ones reach the category system: a codebook
+        often holds many codes nobody applied, and only the used ones matter to queries."""
+        used = {key for seg in self.dataset.segments for key in seg.codes}
+        codes = [self.dataset.codes[k] for k in used if k in self.dataset.codes]
+        direct = sum(1 for c in codes if c.category is not None)
+        mapped = sum(1 for c in codes if c.category is None and c.mappings)
+        return {"defined": len(self.dataset.codes), "used": len(used),
+                "used_categories": direct, "used_mapped": mapped,
+                "used_unmapped": len(codes) - direct - mapped}
+
+    def unmapped_use(self) -> list[tuple[Code, int]]:
+        """Every unmapped study code with the number of segments coded with it, most used
+        first (ties in codebook order)."""
+        per_code = Counter(key for seg in self.dataset.segments for key in seg.codes)
+        codes = [self.dataset.codes[key] for key in self.unmapped]
+        return sorted(((c, per_code[c.key]) for c in codes), key=lambda item: -item[1])
 
 
 def _read(fmt: str, path: Path, study: str | None, categories: Categories,

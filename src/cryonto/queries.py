@@ -36,7 +36,8 @@ from cryonto.vocab import ONTOLOGY_GRAPH, PREFIXES
 PARAM_TYPES = ("iri", "concept", "literal", "integer", "decimal", "boolean")
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_HEADER = re.compile(r"^#\s*(title|question|param|description)\s*:\s*(.*?)\s*$", re.IGNORECASE)
+_HEADER = re.compile(r"^#\s*(title|question|param|description|columns)\s*:\s*(.*?)\s*$",
+                     re.IGNORECASE)
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>[A-Za-z]+)\)\s*"
     r"(?:default\s+(?P<default>\"[^\"]*\"|\S+))?\s*(?:[—–-]+\s*(?P<description>.*))?$"
@@ -67,13 +68,15 @@ class QueryInfo:
     question: str
     params: tuple[Param, ...] = ()
     path: Path | None = None
+    #: what the result columns mean (the header's ``# columns:`` paragraph), for a legend
+    columns: str = ""
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 
     def as_dict(self) -> dict[str, object]:
         return {"name": self.name, "title": self.title, "question": self.question,
-                "params": [p.as_dict() for p in self.params]}
+                "params": [p.as_dict() for p in self.params], "columns": self.columns}
 
 
 @dataclass(frozen=True)
@@ -133,9 +136,12 @@ def _find(name_or_path: str | Path) -> Path:
 
 
 def parse_header(text: str, name: str, path: Path | None = None) -> QueryInfo:
-    """Title, question and parameters from a query's leading comment lines."""
+    """Title, question, parameters and the column legend from a query's leading comment
+    lines; the ``# columns:`` paragraph runs on over the comment lines that follow it."""
     title = question = ""
     params: list[Param] = []
+    columns: list[str] = []
+    in_columns = False
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped:
@@ -144,16 +150,23 @@ def parse_header(text: str, name: str, path: Path | None = None) -> QueryInfo:
             break
         match = _HEADER.match(stripped)
         if not match:
+            more = stripped.lstrip("#").strip()
+            in_columns = in_columns and bool(more)
+            if in_columns:
+                columns.append(more)
             continue
         key, value = match.group(1).lower(), match.group(2)
-        if key == "title":
+        in_columns = key == "columns"
+        if in_columns:
+            columns = [value]
+        elif key == "title":
             title = value
         elif key in ("question", "description") and not question:
             question = value
         elif key == "param":
             params.append(_parse_param(value, path or name))
     return QueryInfo(name=name, title=title or name, question=question, params=tuple(params),
-                     path=path)
+                     path=path, columns=" ".join(columns))
 
 
 def _parse_param(spec: str, where: object) -> Param:

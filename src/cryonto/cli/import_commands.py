@@ -48,12 +48,14 @@ from cryonto.render import table
 @click.option("--delimiter", type=click.Choice(("auto", ",", ";", "tab")), default="auto",
               show_default=True, help="csv: the field delimiter (auto: the one that splits "
               "the header into known columns).")
+@click.option("--all", "all_codes", is_flag=True,
+              help="List every unmapped study code, not the first 20 (--json always does).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def import_command(fmt: str, file: Path, output: Path | None, references: Path | None,
                    study: str | None, mapping: Path | None, ontology: tuple[Path, ...],
                    max_unpacked: int, max_ratio: float, positions: str, coder_from: str,
                    strict_codes: bool, texts: Path | None, delimiter: str,
-                   as_json: bool) -> None:
+                   all_codes: bool, as_json: bool) -> None:
     """Import coded data: FORMAT is csv, maxqda or refi; FILE the export.
 
     FORMAT findings reads your own findings (CSV, YAML or JSON; see
@@ -63,6 +65,8 @@ def import_command(fmt: str, file: Path, output: Path | None, references: Path |
     coders), every deliberate adjustment (merges, uncoded selections, implied
     parent codes), the counts built and the counts re-read from the Turtle
     written. If they do not add up, nothing is written and the exit code is 2.
+    Then the codes defined against those used, and each unmapped study code
+    with its number of segments (the first 20; --all: every one).
     """
     from cryonto.errors import CryontoError
     from cryonto.importing import import_to_turtle
@@ -83,7 +87,7 @@ def import_command(fmt: str, file: Path, output: Path | None, references: Path |
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(summary_text(result))
+    click.echo(summary_text(result, all_codes))
 
 
 def _import_findings(file: Path, output: Path | None, references: Path | None,
@@ -100,7 +104,13 @@ def _import_findings(file: Path, output: Path | None, references: Path | None,
                f"categories {result.categories}, stances: {stances}")
 
 
-def summary_text(result) -> str:
+#: unmapped study codes listed in the summary unless --all
+SHOWN_CODES = 20
+COUNTS_LEGEND = ("in = read from the file; adjusted = see Adjustments; out = in the dataset "
+                 "built; written = re-counted from the Turtle written")
+
+
+def summary_text(result, all_codes: bool = False) -> str:
     """The human summary: counts in, adjustments, out and written, then codes and notes."""
     counts_in = result.counts_in.as_dict()
     out = result.counts_out.as_dict()
@@ -112,7 +122,7 @@ def summary_text(result) -> str:
              out[name], written.get(name)) for name in counts_in]
     lines = [f"Imported {result.source} ({result.format}) into {result.output}",
              f"Study {result.dataset.study!r}: {result.dataset.base_iri}", "",
-             table(["", "in", "adjusted", "out", "written"], rows), ""]
+             table(["", "in", "adjusted", "out", "written"], rows), COUNTS_LEGEND, ""]
     if result.adjustments:
         lines.append("Adjustments:")
         lines += [f"  {a.field} {a.delta:+d}: {a.reason}" for a in result.adjustments]
@@ -143,15 +153,7 @@ def summary_text(result) -> str:
             ("no_term_found", "sssom:NoTermFound")) if m.get(k)]
         lines.append(f"Mapping {m['file']}: {m['rows']} rows applied, {m['mappings_added']} "
                      "mappings added" + (f"; skipped {', '.join(skipped)}" if skipped else ""))
-    ds = result.dataset
-    mapped = sum(1 for c in ds.codes.values() if c.category is None and c.mappings)
-    direct = sum(1 for c in ds.codes.values() if c.category is not None)
-    lines.append(f"Codes: {direct} cryonto categories used directly, {mapped} study codes "
-                 f"mapped, {len(result.unmapped)} unmapped")
-    if result.unmapped:
-        shown = ", ".join(ds.codes[k].key for k in result.unmapped[:20])
-        more = f", … ({len(result.unmapped) - 20} more)" if len(result.unmapped) > 20 else ""
-        lines.append(f"Unmapped study codes ({len(result.unmapped)}): {shown}{more}")
+    lines += _codes_text(result, all_codes)
     if result.warnings:
         lines.append(f"Warnings ({len(result.warnings)}; --strict-codes makes them errors):")
         lines += [f"  {w}" for w in result.warnings]
@@ -159,3 +161,26 @@ def summary_text(result) -> str:
         lines.append("Notes:")
         lines += [f"  - {note}" for note in result.notes]
     return "\n".join(lines).rstrip()
+
+
+def _codes_text(result, all_codes: bool) -> list[str]:
+    """Defined against used codes, then the unmapped ones, one per line with their use."""
+    use = result.code_use()
+    lines = [f"Codes: {use['defined']} defined in the project, {use['used']} used by at least one "
+             f"coding; of the used: {use['used_categories']} cryonto categories directly, "
+             f"{use['used_mapped']} study codes mapped, {use['used_unmapped']} unmapped",
+             "  (defined: in the source's codebook, used or not; used: applied to at least one "
+             "segment)"]
+    unmapped = result.unmapped_use()
+    if not unmapped:
+        return lines
+    unused = sum(1 for _, n in unmapped if n == 0)
+    lines.append(f"Unmapped study codes ({len(unmapped)}"
+                 + (f", {unused} of them never used" if unused else "")
+                 + "), most used first:")
+    shown = unmapped if all_codes else unmapped[:SHOWN_CODES]
+    width = min(60, max(len(code.key) for code, _ in shown))
+    lines += [f"  {code.key:<{width}}  {n} segment{'' if n == 1 else 's'}" for code, n in shown]
+    if len(unmapped) > len(shown):
+        lines.append(f"  … {len(unmapped) - len(shown)} more; --all shows every one")
+    return lines

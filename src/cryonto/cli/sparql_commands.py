@@ -128,6 +128,9 @@ def query_command(query: str, data: tuple[str, ...], store_dir: Path | None,
         sys.exit(0 if result.boolean else 1)
     if result.kind == "select":
         click.echo(_render_select(result, fmt))
+        legend = _legend(query) if fmt == "table" else ""
+        if legend:
+            click.echo(legend)
     else:
         click.echo(_render_graph(result, fmt))
     if hint:
@@ -143,6 +146,16 @@ def _default_graph_hint(result, endpoint: str, timeout: float, user: str | None,
         return None
     probe = RemoteEndpoint(endpoint, timeout=min(timeout, 10), user=user, password=password)
     return probe.default_graph_hint()
+
+
+def _legend(query: str) -> str:
+    """The query header's `# columns:` paragraph, wrapped under the table ("" if none)."""
+    import textwrap
+
+    from cryonto.queries import load_query
+
+    columns = load_query(query).info.columns
+    return textwrap.fill("Columns: " + columns, width=100) if columns else ""
 
 
 def _mapping_rule(text: str) -> str:

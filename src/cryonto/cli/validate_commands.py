@@ -31,15 +31,19 @@ from cryonto.errors import CryontoError
                    "an rdflib graph (slow; for comparison).")
 @click.option("--ontology", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Validate against these ontology file(s) instead of the packaged one.")
+@click.option("--all", "all_results", is_flag=True,
+              help="text: list every result of each shape, not the first 3 (json and turtle "
+                   "always hold every result).")
 def validate_command(data: tuple[Path, ...], store_dir: Path | None, profile: str, strict: bool,
-                     fmt: str,
-                     output: Path | None, engine: str, ontology: tuple[Path, ...]) -> None:
+                     fmt: str, output: Path | None, engine: str, ontology: tuple[Path, ...],
+                     all_results: bool) -> None:
     """Validate coded data (RDF files) with the SHACL shapes of a profile.
 
     The packaged ontology is loaded as the ontology graph. Exit code 0 when the
     data conforms (warnings allowed unless --strict), 1 when there are
     violations, 2 when an input cannot be read. The text report groups results
-    by segment and names the source file and row each segment came from.
+    by the shape that reported them, with a count and the first 3 (--all: every
+    one), each naming the segment and the source file and row it came from.
     """
     from cryonto.atomic import refuse_overwrite, write_text
     from cryonto.shacl import validate, validate_stored
@@ -53,7 +57,7 @@ def validate_command(data: tuple[Path, ...], store_dir: Path | None, profile: st
             raise CryontoError("--ontology does not go with --store: the store holds the "
                                "ontology it was loaded with")
         report = validate_stored(source, profile, engine=engine)
-    text = report.render(fmt)
+    text = report.render(fmt, all_results)
     counts = report.counts()
     summary = (f"{counts['Violation']} violation(s), {counts['Warning']} warning(s), "
                f"{counts['Info']} info(s); {report.segments} segment(s) checked")

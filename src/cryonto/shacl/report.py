@@ -105,7 +105,10 @@ class ValidationReport:
         return loc or Location("resource", plain(result.focus), short(result.focus))
 
     # -- rendering --------------------------------------------------------
-    def to_text(self) -> str:
+    def to_text(self, all_results: bool = False) -> str:
+        """Results grouped by the shape (and constraint) that reported them: per group its
+        severity, name, count and the first `EXAMPLES` results, or every one with
+        `all_results`. A missing date on 10^5 segments is one group, not 10^5 lines."""
         counts = self.counts()
         lines = [
             f"cryonto validate — profile {self.profile}, engine {self.engine}: "
@@ -114,40 +117,41 @@ class ValidationReport:
         if not self.results:
             lines.append("OK: the data conforms (0 violations, 0 warnings).")
             return "\n".join(lines) + "\n"
-        groups: dict[str, list[Result]] = defaultdict(list)
-        for result in self.results:
-            groups[self.location(result).node].append(result)
-        order = {VIOLATION: 0, WARNING: 1, INFO: 2}
-
-        def group_key(node: str) -> tuple:
-            loc = self.locations.get(node) or self.location(groups[node][0])
-            kind_rank = {"segment": 0}.get(loc.kind, 1)
-            return (kind_rank, loc.source_file or "", _natural(loc.source_locator or ""),
-                    _natural(loc.label))
-
-        for node in sorted(groups, key=group_key):
-            items = sorted(groups[node], key=lambda r: (order.get(r.severity, 3), r.path or "",
-                                                        r.message))
-            loc = self.location(items[0])
+        groups = self.groups()
+        nodes: set[str] = set()
+        for (severity, shape, constraint, _component), items in groups.items():
+            located = sorted(((self.location(r), r) for r in items), key=_by_place)
+            nodes.update(loc.node for loc, _ in located)
+            messages = {r.message for r in items}
             lines.append("")
-            lines.append(loc.describe())
-            for r in items:
-                detail = []
-                if r.path:
-                    detail.append(short_path(r.path))
-                if r.value is not None and plain(r.value) not in (plain(r.focus), loc.node):
-                    detail.append(f"value {short(r.value)}")
-                if plain(r.focus) != loc.node:
-                    detail.append(f"at {short(r.focus)}")
-                suffix = f"  [{'; '.join(detail)}]" if detail else ""
-                severity = SEVERITY_NAMES.get(r.severity, r.severity)
-                lines.append(f"  {severity:9} {r.message}{suffix}")
+            lines.append(f"{SEVERITY_NAMES.get(severity, severity):9} "
+                         f"{_shape_name(constraint or shape)} — {_plural(len(items), 'result')}")
+            if len(messages) == 1:
+                lines.append(f"  {items[0].message}")
+            shown = located if all_results else located[:EXAMPLES]
+            for loc, r in shown:
+                lines.append(f"  - {loc.describe()}{_detail(r, loc)}")
+                if len(messages) > 1:  # the message names this result's own numbers
+                    lines.append(f"      {r.message}")
+            if len(located) > len(shown):
+                lines.append(f"  ({len(located) - len(shown)} more; --all shows every one)")
         lines.append("")
         lines.append(
             f"{counts['Violation']} violation(s), {counts['Warning']} warning(s), "
-            f"{counts['Info']} info(s) in {len(groups)} segment(s)/resource(s)"
+            f"{counts['Info']} info(s) from {_plural(len(groups), 'shape')} in "
+            f"{len(nodes)} segment(s)/resource(s)"
         )
         return "\n".join(lines) + "\n"
+
+    def groups(self) -> dict[tuple[str, str, str | None, str], list[Result]]:
+        """Results by (severity, source shape, source constraint, constraint component):
+        violations first, then warnings and infos, each by shape name."""
+        groups: dict[tuple[str, str, str | None, str], list[Result]] = defaultdict(list)
+        for r in self.results:
+            groups[(r.severity, r.shape, r.constraint, r.component)].append(r)
+        order = {VIOLATION: 0, WARNING: 1, INFO: 2}
+        return dict(sorted(groups.items(), key=lambda item: (
+            order.get(item[0][0], 3), _shape_name(item[0][2] or item[0][1]), item[0][3])))
 
     def to_json(self) -> str:
         rows = []
@@ -212,14 +216,48 @@ class ValidationReport:
         data = self.to_graph().dump(RdfFormat.TURTLE, graph="", prefixes=prefixes)
         return data.decode("utf-8")
 
-    def render(self, fmt: str) -> str:
+    def render(self, fmt: str, all_results: bool = False) -> str:
+        """The report in `fmt`; only text groups results (json and turtle hold every one)."""
         if fmt == "text":
-            return self.to_text()
+            return self.to_text(all_results)
         if fmt == "json":
             return self.to_json()
         if fmt == "turtle":
             return self.to_turtle()
         raise CryontoError(f"unknown report format {fmt!r}; expected text, json or turtle")
+
+
+#: examples shown per group of results in the text report (unless --all)
+EXAMPLES = 3
+_CRYSH = "https://w3id.org/cryonto/shapes/"
+
+
+def _shape_name(node: str) -> str:
+    if node.startswith(_CRYSH):
+        return "crysh:" + node[len(_CRYSH):]
+    return short(term_from_text(node)) if not node.startswith("_:") else node
+
+
+def _detail(r: Result, loc: Location) -> str:
+    """Path, value and focus node of one result, where they add to its location."""
+    detail = []
+    if r.path:
+        detail.append(short_path(r.path))
+    if r.value is not None and plain(r.value) not in (plain(r.focus), loc.node):
+        detail.append(f"value {short(r.value)}")
+    if plain(r.focus) != loc.node:
+        detail.append(f"at {short(r.focus)}")
+    return f"  [{'; '.join(detail)}]" if detail else ""
+
+
+def _by_place(item: tuple[Location, Result]) -> tuple:
+    loc, r = item
+    return ({"segment": 0}.get(loc.kind, 1), loc.source_file or "",
+            _natural(loc.source_locator or ""), _natural(loc.label), r.path or "", r.message)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _natural(text: str) -> tuple:
