@@ -1,0 +1,193 @@
+"""Streaming import: coded data straight to N-Triples, memory bounded by the rows in flight.
+
+`import_to_turtle` builds the whole study in memory, then Turtle (which groups each
+subject's triples, so it needs them all). N-Triples needs no grouping: each segment's
+lines are written as its row is read, and what is small and only complete at the end
+(study, codebook, codes, coders, documents) follows it. The triples are the same set
+`import_to_turtle` writes (tests/test_streaming.py compares them on generated files).
+
+What stays the same: counts in + adjustments must equal the counts built, and the file
+written is re-counted (bulk-loaded into a temporary on-disk store, so memory stays
+bounded, and counted with the same query) before it appears, atomically. The SSSOM
+mapping and near-miss warnings touch the codes only, so they apply at the end.
+
+Only the generic CSV streams (`STREAMING`); MAXQDA and REFI are read whole and then
+written as N-Triples. A CSV the streaming reader refuses is read again by `read_csv`:
+its error is the one reported, or, if it reads the file (e.g. a form only it knows), the
+import finishes without streaming, saying so in a note.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO
+
+from cryonto.atomic import refuse_overwrite, temp_sibling
+from cryonto.coded import CodedDataset, Counts, Segment, adjusted, count_store
+from cryonto.coded.to_rdf import head_lines, segment_lines
+from cryonto.errors import CryontoError
+from cryonto.importing import ImportResult, _difference, _fix_iris, import_file
+from cryonto.rdf import GraphStore, RdfFormat
+from cryonto.readers.common import Categories
+from cryonto.readers.xmlsafe import ZipLimits
+
+#: formats read row by row; the others are read whole, then written as N-Triples
+STREAMING = ("csv",)
+#: segments formatted per write
+_BATCH = 512
+
+
+def import_to_ntriples(fmt: str, path: Path | str, output: Path | str,
+                       study: str | None = None, mapping: Path | str | None = None, *,
+                       ontology: Path | str | Sequence[Path | str] | None = None,
+                       limits: ZipLimits | None = None, strict_codes: bool = False,
+                       **options: object) -> ImportResult:
+    """Import to an N-Triples file, streaming where the format allows; re-counted.
+
+    Same arguments and result as `import_to_turtle`, but `result.dataset` holds no
+    segments when the import streamed (they went to the file as they were read).
+    """
+    fmt, path, output = fmt.lower(), Path(path), Path(output)
+    ontologies = [ontology] if isinstance(ontology, str | Path) else list(ontology or ())
+    refuse_overwrite(output, [path, mapping, *ontologies])
+    fd, tmp_name = temp_sibling(output)
+    try:
+        with open(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as handle:
+            try:
+                if fmt in STREAMING:
+                    result = _stream_csv(path, handle, study, mapping, ontology, strict_codes)
+                else:
+                    result = _whole(fmt, path, handle, study, mapping, ontology, limits,
+                                    strict_codes, options)
+            except _NotStreamable as refused:
+                handle.seek(0)
+                handle.truncate()
+                result = _whole(fmt, path, handle, study, mapping, ontology, limits,
+                                strict_codes, options)
+                result.notes.append(f"read without streaming ({refused.reason})")
+        result.counts_written = recount_ntriples(tmp_name, result.dataset.base_iri,
+                                                 output.parent)
+        if result.counts_written != result.counts_out:
+            raise CryontoError("the N-Triples written do not hold what was imported, nothing "
+                               "written: " + _difference(result.counts_out,
+                                                         result.counts_written,
+                                                         "imported", "in N-Triples"), str(path))
+        os.replace(tmp_name, output)
+    except UnicodeEncodeError:
+        raise CryontoError("cannot write a text that is not valid Unicode", str(path)) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+    result.output = str(output)
+    return result
+
+
+class _NotStreamable(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _stream_csv(path: Path, handle: IO[str], study: str | None, mapping: Path | str | None,
+                ontology: Path | str | Sequence[Path | str] | None,
+                strict_codes: bool) -> ImportResult:
+    from cryonto.readers.csv import read_csv
+    from cryonto.readers.csv_stream import CsvStream
+
+    if not path.is_file():
+        read_csv(path, study)  # its "no such file" / "cannot read"
+    categories = Categories(ontology)
+    reader = CsvStream(path, study, categories)
+    try:
+        _write_segments(handle, reader.dataset, reader.segments())
+    except (CryontoError, UnicodeDecodeError, csv_error()) as error:
+        read_csv(path, study, categories)  # raises the reader's own, complete message
+        reason = error.reason if isinstance(error, CryontoError) else str(error)
+        raise _NotStreamable(reason) from None
+    read = reader.result()
+    ds = read.dataset
+    stubs = [Segment(id="", document="", codes=[key], source_locator=f"row {row}")
+             for key, row in sorted(reader.first_use.items(), key=lambda kv: kv[1])]
+    result = _finish(ds, read.counts_in, reader.counts_out(), read.adjustments, path,
+                     mapping, categories, strict_codes, stubs)
+    result.notes, result.details = read.notes, read.details
+    handle.writelines(head_lines(ds))
+    return result
+
+
+def csv_error() -> type[Exception]:
+    import csv
+
+    return csv.Error
+
+
+def _write_segments(handle: IO[str], ds: CodedDataset, segments: Iterable[Segment]) -> None:
+    batch: list[Segment] = []
+    for segment in segments:
+        batch.append(segment)
+        if len(batch) >= _BATCH:
+            handle.write("".join(segment_lines(ds, batch)))
+            batch.clear()
+    handle.write("".join(segment_lines(ds, batch)))
+
+
+def _finish(ds: CodedDataset, counts_in: Counts, counts_out: Counts, adjustments: list,
+            path: Path, mapping: Path | str | None, categories: Categories,
+            strict_codes: bool, first_uses: list[Segment]) -> ImportResult:
+    """`import_file`'s steps after reading, on a dataset whose segments were written."""
+    from cryonto.mapping import near_misses
+
+    summary: dict[str, object] | None = None
+    if mapping is not None:
+        from cryonto.readers.sssom import apply_mapping, read_mapping
+
+        summary = dict(apply_mapping(read_mapping(mapping), ds, categories))
+        summary["file"] = str(mapping)
+    ds.segments = first_uses  # near_misses names where a code is first used
+    try:
+        warnings = near_misses(ds, categories.system)
+    finally:
+        ds.segments = []
+    if strict_codes and warnings:
+        more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
+        raise CryontoError(f"{warnings[0]}{more}; --strict-codes makes this an error", str(path))
+    expected = adjusted(counts_in, adjustments)
+    if counts_out != expected:
+        raise CryontoError("counts do not add up, nothing written: "
+                           + _difference(expected, counts_out, "expected", "built"), str(path))
+    _fix_iris(ds)
+    return ImportResult(dataset=ds, counts_in=counts_in, counts_out=counts_out,
+                        unmapped=[code.key for code in ds.unmapped_codes()], format="csv",
+                        source=str(path), adjustments=adjustments, mapping=summary,
+                        warnings=warnings)
+
+
+def _whole(fmt: str, path: Path, handle: IO[str], study: str | None,
+           mapping: Path | str | None, ontology: Path | str | Sequence[Path | str] | None,
+           limits: ZipLimits | None, strict_codes: bool,
+           options: dict[str, object]) -> ImportResult:
+    result = import_file(fmt, path, study, mapping, ontology=ontology, limits=limits,
+                         strict_codes=strict_codes, **options)  # type: ignore[arg-type]
+    handle.writelines(result.dataset.to_ntriples())
+    return result
+
+
+def recount_ntriples(path: Path | str, study_iri: str, near: Path | str) -> Counts:
+    """Counts of a written N-Triples file, from a temporary on-disk store (bounded memory).
+
+    The store lives in a private (0700) folder beside the output, removed at once.
+    """
+    folder = tempfile.mkdtemp(prefix=".cryonto-recount-", dir=near)
+    try:
+        store = GraphStore(folder)
+        store.load_file(path, graph=None, fmt=RdfFormat.N_TRIPLES)
+        counts = count_store(store, study_iri)
+        del store
+        return counts
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
