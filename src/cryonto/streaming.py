@@ -55,10 +55,14 @@ def import_to_ntriples(fmt: str, path: Path | str, output: Path | str,
     fmt, path, output = fmt.lower(), Path(path), Path(output)
     ontologies = [ontology] if isinstance(ontology, str | Path) else list(ontology or ())
     refuse_overwrite(output, [path, mapping, *ontologies])
+    unstreamed = sorted(k for k, v in options.items()
+                        if k not in ("positions", "coder_from") and v not in (None, False))
     fd, tmp_name = temp_sibling(output)
     try:
         with open(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as handle:
             try:
+                if unstreamed and fmt in STREAMING:
+                    raise _NotStreamable(f"option {', '.join(unstreamed)}")
                 if fmt in STREAMING:
                     result = _stream_csv(path, handle, study, mapping, ontology, strict_codes)
                 else:

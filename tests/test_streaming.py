@@ -1,0 +1,218 @@
+"""Streaming import (`cryonto.streaming`): the same triples, counts and messages as the
+whole-file import, checked differentially on generated CSVs and on the fixtures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cryonto.cli import main
+from cryonto.errors import CryontoError
+from cryonto.importing import import_to_turtle
+from cryonto.rdf import GraphStore
+from cryonto.streaming import import_to_ntriples
+
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
+CRY = "https://w3id.org/cryonto/"
+
+
+def triples(path: Path) -> set[tuple[str, str, str]]:
+    store = GraphStore()
+    store.load_file(path)
+    return {(str(q.subject), str(q.predicate), str(q.object)) for q in store.quads()}
+
+
+def both(tmp_path: Path, source: Path, fmt: str = "csv", **options: object):
+    """Import `source` both ways; (whole result, streamed result) or the two error lines."""
+    outcomes = []
+    for suffix, run in ((".ttl", import_to_turtle), (".nt", import_to_ntriples)):
+        out = tmp_path / f"out{suffix}"
+        out.unlink(missing_ok=True)
+        try:
+            outcomes.append((run(fmt, source, out, **options), out))
+        except CryontoError as error:
+            assert not out.exists(), "a failed import left its output behind"
+            assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], \
+                "a failed import left a temporary file or store behind"
+            outcomes.append((str(error), None))
+    return outcomes
+
+
+def assert_same(tmp_path: Path, source: Path, fmt: str = "csv", **options: object) -> None:
+    (whole, whole_out), (streamed, streamed_out) = both(tmp_path, source, fmt, **options)
+    if whole_out is None or streamed_out is None:
+        assert streamed == whole  # the same one-line error, or both succeeded
+        return
+    assert triples(streamed_out) == triples(whole_out)
+    for name in ("counts_in", "counts_out", "counts_written", "adjustments", "notes",
+                 "warnings", "unmapped", "mapping", "details"):
+        assert getattr(streamed, name) == getattr(whole, name), name
+    assert streamed.counts_written == streamed.counts_out
+
+
+# -- differential: generated CSVs ----------------------------------------------------
+TOKENS = ["A1.1", "Protest crying", "Protestweinen", "Pause", "cry:CryingInGrief", "Scham",
+          "I2.l", "my code", "Giving space", "Ärger / Wut"]
+IDS = [None, None, None, "s1", "s2", "s 3", "row-3"]
+
+
+@st.composite
+def coded_rows(draw) -> list[list[str]]:
+    """Rows that mostly agree with each other (a segment_id keeps its document, span and
+    values, a document its participant and orientation) and now and then contradict."""
+    rows = []
+    for _ in range(draw(st.integers(1, 12))):
+        seg_id = draw(st.sampled_from(IDS))
+        n = IDS.index(seg_id)
+        odd = draw(st.integers(0, 24)) == 0  # now and then a value that contradicts
+        fixed = seg_id is not None and not odd
+
+        def value(own: str, *others: str, fixed: bool = fixed) -> str:
+            return draw(st.sampled_from(["", own] if fixed else ["", own, *others]))
+
+        codes = ";".join(draw(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=3)))
+        document = f"d{n}" if fixed else draw(st.sampled_from(["d1", "d2", "Interview ü"]))
+        start = n * 10 if fixed else draw(st.integers(0, 30))
+        odd_doc = draw(st.integers(0, 24)) == 0
+        rows.append([
+            document, codes, str(start), str(start + 5 + n),
+            value("anna", "ben"),
+            value(f"quote {n}", "hello", "tränen\nund \"mehr\""),
+            seg_id or "",
+            draw(st.sampled_from(["", f"P-{document}"] + (["P9"] if odd_doc else []))),
+            draw(st.sampled_from(["", "PDT" if document == "d1" else "cbt"]
+                                 + (["ST"] if odd_doc else []))),
+            value("a memo", "another memo"),
+            value("2024-03-01", "2024-03-01T14:30:00"),
+        ])
+        if draw(st.integers(0, 15)) == 0:
+            rows.append([""] * 11)  # an empty row
+    return rows
+
+
+HEADER = ["document", "code", "start", "end", "coder", "text", "segment_id", "participant",
+          "orientation", "memo", "created"]
+
+
+def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([header, *rows])
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=coded_rows())
+def test_streamed_csv_equals_whole_import(tmp_path, rows):
+    assert_same(tmp_path, write_csv(tmp_path / "in.csv", rows), study="Gen")
+
+
+def test_continued_segments_fill_in_and_merge(tmp_path):
+    """A segment_id continued by later rows: codes merged, empty fields filled later."""
+    source = write_csv(tmp_path / "in.csv", [
+        ["d1", "A1.1", "0", "5", "", "", "s1", "", "", "", ""],
+        ["d2", "Pause", "0", "4", "ben", "tear", "", "", "", "", ""],
+        ["d1", "Scham;A1.1", "0", "5", "anna", "hello", "s1", "", "", "memo", "2024-03-01"],
+        ["d1", "Protest crying;Pause", "0", "5", "anna", "", "s1", "", "", "", ""],
+    ])
+    assert_same(tmp_path, source, study="Fill")
+    got = triples(tmp_path / "out.nt")
+    seg = "https://w3id.org/cryonto/data/fill/segment/s1"
+    bodies = {o for s, p, o in got if s == f"<{seg}>" and p.endswith("#hasBody>")}
+    assert bodies == {f"<{CRY}ProtestCrying>", f"<{CRY}Pause>",
+                      "<https://w3id.org/cryonto/data/fill/code/Scham>"}
+    assert (f"<{seg}/target/quote>", "<http://www.w3.org/ns/oa#exact>", '"hello"') in got
+    assert any(s == f"<{seg}>" and p.endswith("/created>") for s, p, _ in got)
+
+
+def test_fixture_and_mapping_stream_the_same(tmp_path):
+    assert_same(tmp_path, FIXTURES / "coded.csv")
+    assert_same(tmp_path, FIXTURES / "coded.csv", mapping=FIXTURES / "mapping.sssom.tsv")
+    streamed = import_to_ntriples("csv", FIXTURES / "coded.csv", tmp_path / "m.nt",
+                                  mapping=FIXTURES / "mapping.sssom.tsv")
+    assert streamed.unmapped == [] and streamed.mapping is not None
+    assert streamed.dataset.segments == []  # streamed: never held
+
+
+def test_near_miss_warning_names_first_use_and_strict_refuses(tmp_path):
+    source = write_csv(tmp_path / "in.csv", [
+        ["d1", "Pause", "0", "5", "", "", "s1", "", "", "", ""],
+        ["d1", "Pause", "7", "9", "", "", "", "", "", "", ""],
+        ["d1", "I2.l", "0", "5", "", "", "s1", "", "", "", ""],  # continues row 2's segment
+    ])
+    assert_same(tmp_path, source)
+    result = import_to_ntriples("csv", source, tmp_path / "w.nt")
+    assert result.warnings and result.warnings[0].startswith("row 2: code 'I2.l'")
+    with pytest.raises(CryontoError, match="--strict-codes makes this an error"):
+        import_to_ntriples("csv", source, tmp_path / "s.nt", strict_codes=True)
+    assert not (tmp_path / "s.nt").exists()
+
+
+@pytest.mark.parametrize("rows", [
+    [["d1", "A1.1", "5", "2", "", "", "", "", "", "", ""]],  # start after end
+    [["d1", "A1.1", "0", "5", "", "", "s1", "", "", "", ""],
+     ["d2", "A1.1", "0", "5", "", "", "s1", "", "", "", ""]],  # same id, other document
+    [["d1", "A1.1", "0", "5", "", "", "row-3", "", "", "", ""],
+     ["d1", "A1.1", "0", "5", "", "", "", "", "", "", ""]],  # explicit id = generated id
+    [["d1", "A1.1", "0", "5", "", "", "", "P1", "", "", ""],
+     ["d1", "A1.1", "0", "5", "", "", "", "P2", "", "", ""]],  # two participants
+    [],  # no data rows
+])
+def test_bad_rows_give_the_readers_message_and_no_file(tmp_path, rows):
+    (whole, _), (streamed, out) = both(tmp_path, write_csv(tmp_path / "in.csv", rows))
+    assert out is None and isinstance(streamed, str) and streamed == whole
+
+
+def test_bad_utf8_and_missing_file(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"document,code,start,end,coder\nd1,A1.1,0,5,\xff\n")
+    (whole, _), (streamed, out) = both(tmp_path, bad)
+    assert out is None and streamed == whole and "UTF-8" in streamed
+    with pytest.raises(CryontoError, match="no such file"):
+        import_to_ntriples("csv", tmp_path / "absent.csv", tmp_path / "o.nt")
+
+
+def test_output_never_overwrites_the_input(tmp_path):
+    source = write_csv(tmp_path / "in.nt", [["d1", "A1.1", "0", "5", "", "", "", "", "", "",
+                                             ""]])
+    with pytest.raises(CryontoError, match="output file is an input"):
+        import_to_ntriples("csv", source, source)
+
+
+def test_refi_to_ntriples_is_read_whole_with_the_same_triples(tmp_path):
+    assert_same(tmp_path, FIXTURES / "spec-sample.qdpx", fmt="refi")
+
+
+# -- the command ---------------------------------------------------------------------
+def test_cli_nt_output_streams_and_prints_written_counts(tmp_path):
+    out = tmp_path / "coded.nt"
+    result = CliRunner().invoke(main, ["import", "csv", str(FIXTURES / "coded.csv"), "-o",
+                                       str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["output"] == str(out)
+    assert summary["counts_written"] == summary["counts_out"]
+    assert summary["counts_out"]["segments"] == 6
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines and all(line.startswith("<") and line.endswith(" .") for line in lines)
+    text = CliRunner().invoke(main, ["import", "csv", str(FIXTURES / "coded.csv"), "-o",
+                                     str(tmp_path / "again.nt")])
+    assert text.exit_code == 0 and "written" in text.output
+
+
+def test_cli_bad_row_is_one_line_exit_2(tmp_path):
+    source = write_csv(tmp_path / "in.csv", [["d1", "A1.1", "x", "5", "", "", "", "", "", "",
+                                              ""]])
+    out = tmp_path / "o.nt"
+    result = CliRunner().invoke(main, ["import", "csv", str(source), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "row 2" in result.output and "start 'x' is not a whole number" in result.output
+    assert "Traceback" not in result.output and not out.exists()
