@@ -216,3 +216,19 @@ def test_cli_bad_row_is_one_line_exit_2(tmp_path):
     assert result.exit_code == 2
     assert "row 2" in result.output and "start 'x' is not a whole number" in result.output
     assert "Traceback" not in result.output and not out.exists()
+
+
+def test_recount_of_counted_lines_equals_counting_the_whole_file(tmp_path):
+    """The re-count loads only the triples the count query reads: no count may change."""
+    from cryonto.coded import count_store
+    from cryonto.streaming import recount_ntriples
+
+    for source, study in ((FIXTURES / "coded.csv", None), (write_csv(tmp_path / "g.csv", [
+            ["d1", "A1.1;my code", "0", "5", "anna", "q", "s1", "P1", "PDT", "m", "2024-03-01"],
+            ["d2", "Scham", "1", "9", "ben", "", "", "", "", "", ""]]), "G")):
+        out = tmp_path / f"{source.stem}.nt"
+        result = import_to_ntriples("csv", source, out, study=study)
+        whole = GraphStore()
+        whole.load_file(out)
+        assert recount_ntriples(out, result.dataset.base_iri) == \
+            count_store(whole, result.dataset.base_iri) == result.counts_out

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -188,8 +188,7 @@ def recount_ntriples(path: Path | str, study_iri: str) -> Counts:
     below loading the whole file at 10^6 segments. Each kept line is parsed by the engine.
     """
     store = GraphStore()
-    with open(path, encoding="utf-8") as handle:
-        store.load_ntriples(line for line in handle if _counted(line))
+    store.load_ntriples(counted_lines(path))
     return count_store(store, study_iri)
 
 
@@ -200,10 +199,16 @@ _COUNTED_TYPES = frozenset(f"<{iri}> .\n" for iri in (
     CRY.Study, CRY.Transcript, OA.Annotation, PROV.Agent))
 
 
-def _counted(line: str) -> bool:
-    parts = line.split(" ", 2)
-    if len(parts) < 3:
-        return True  # not one of ours: let the engine judge it
-    if parts[1] == _TYPE:
-        return parts[2] in _COUNTED_TYPES
-    return parts[1] in _COUNTED_PREDICATES
+def counted_lines(path: Path | str) -> Iterator[str]:
+    """The lines of an N-Triples file the count query reads (a line-by-line split is ~4x
+    faster here than a regular expression over blocks)."""
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split(" ", 2)
+            if len(parts) < 3:
+                yield line  # not one of ours: let the engine judge it
+            elif parts[1] == _TYPE:
+                if parts[2] in _COUNTED_TYPES:
+                    yield line
+            elif parts[1] in _COUNTED_PREDICATES:
+                yield line
