@@ -232,3 +232,60 @@ def test_recount_of_counted_lines_equals_counting_the_whole_file(tmp_path):
         whole.load_file(out)
         assert recount_ntriples(out, result.dataset.base_iri) == \
             count_store(whole, result.dataset.base_iri) == result.counts_out
+
+
+# -- MAXQDA workbooks ----------------------------------------------------------------
+@pytest.mark.parametrize("name", ["maxqda-en.xlsx", "maxqda-de.xlsx", "maxqda-en.csv"])
+def test_maxqda_fixtures_stream_the_same(tmp_path, name):
+    from cryonto.streaming import streams
+
+    assert streams("maxqda", FIXTURES / name) == name.endswith(".xlsx")
+    assert_same(tmp_path, FIXTURES / name, fmt="maxqda")
+
+
+MAXQDA_HEADER = ["Color", "Document group", "Document name", "Code", "Begin", "End",
+                 "Segment", "Comment", "Created by", "Created", "Weight score"]
+
+
+@st.composite
+def maxqda_rows(draw) -> list[list[object]]:
+    """Mostly good rows; now and then a bad one (end before begin, an odd date, an empty
+    path element), which both imports must refuse alike."""
+    rows: list[list[object]] = []
+    for _ in range(draw(st.integers(1, 10))):
+        begin = draw(st.integers(1, 9))
+        odd = draw(st.integers(0, 30)) == 0
+        rows.append([
+            draw(st.sampled_from(["", "#ff0000", "red"])),
+            draw(st.sampled_from(["", "PDT", "Wave 1"])),
+            draw(st.sampled_from(["Interview 1", "Interview 2"])),
+            draw(st.sampled_from(["Forms\\Protest crying", "Pause", "Forms\\I2.l", "Scham",
+                                  "Forms\\Deep\\Giving space"]
+                                 + (["Forms\\\\x"] if odd else []))),
+            *(("2:10", "3:20") if draw(st.integers(0, 5)) == 0 else
+              (str(begin), str(begin + draw(st.integers(-1 if odd else 0, 2))))),
+            draw(st.sampled_from(["", "she cried", "Tränen"])),
+            draw(st.sampled_from(["", "a comment"])),
+            draw(st.sampled_from(["", "anna", "ben"])),
+            draw(st.sampled_from(["", "12.03.2024 14:22:10", "3/12/2024 2:22:10 PM"]
+                                 + (["soon"] if odd else []))),
+            "",
+        ])
+        if draw(st.integers(0, 12)) == 0:
+            rows.append([""] * len(MAXQDA_HEADER))
+    return rows
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=maxqda_rows())
+def test_streamed_maxqda_workbook_equals_whole_import(tmp_path, rows):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in [MAXQDA_HEADER, *rows]:
+        sheet.append([None if cell == "" else cell for cell in row])
+    path = tmp_path / "coded.xlsx"
+    book.save(path)
+    assert_same(tmp_path, path, fmt="maxqda", study="Wb")

@@ -11,10 +11,11 @@ written is re-counted (the triples the count query reads, loaded into memory and
 by the same query) before it appears, atomically. The SSSOM
 mapping and near-miss warnings touch the codes only, so they apply at the end.
 
-Only the generic CSV streams (`STREAMING`); MAXQDA and REFI are read whole and then
-written as N-Triples. A CSV the streaming reader refuses is read again by `read_csv`:
-its error is the one reported, or, if it reads the file (e.g. a form only it knows), the
-import finishes without streaming, saying so in a note.
+The generic CSV and MAXQDA workbooks (.xlsx) stream (`streams`); MAXQDA .csv exports
+and REFI projects are read whole and then written as N-Triples. A file the streaming
+reader refuses is read again by the whole-file reader: its error is the one reported,
+or, if it reads the file (a form only it knows), the import finishes without streaming,
+saying so in a note.
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ from cryonto.readers.common import Categories
 from cryonto.readers.xmlsafe import ZipLimits
 from cryonto.vocab import CRY, DCTERMS, OA, PROV, RDF, SKOS
 
-#: formats read row by row; the others are read whole, then written as N-Triples
-STREAMING = ("csv",)
 #: segments formatted per write
 _BATCH = 512
 
@@ -60,10 +59,11 @@ def import_to_ntriples(fmt: str, path: Path | str, output: Path | str,
     try:
         with open(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as handle:
             try:
-                if unstreamed and fmt in STREAMING:
+                if unstreamed and streams(fmt, path):
                     raise _NotStreamable(f"option {', '.join(unstreamed)}")
-                if fmt in STREAMING:
-                    result = _stream_csv(path, handle, study, mapping, ontology, strict_codes)
+                if streams(fmt, path):
+                    result = _stream(fmt, path, handle, study, mapping, ontology, limits,
+                                     strict_codes)
                 else:
                     result = _whole(fmt, path, handle, study, mapping, ontology, limits,
                                     strict_codes, options)
@@ -95,37 +95,56 @@ class _NotStreamable(Exception):
         self.reason = reason
 
 
-def _stream_csv(path: Path, handle: IO[str], study: str | None, mapping: Path | str | None,
-                ontology: Path | str | Sequence[Path | str] | None,
-                strict_codes: bool) -> ImportResult:
-    from cryonto.readers.csv import read_csv
-    from cryonto.readers.csv_stream import CsvStream
+def streams(fmt: str, path: Path | str) -> bool:
+    """Whether `import_to_ntriples` reads this file row by row."""
+    from cryonto.readers.maxqda_stream import SUFFIXES
 
-    if not path.is_file():
-        read_csv(path, study)  # its "no such file" / "cannot read"
+    return fmt == "csv" or (fmt == "maxqda" and Path(path).suffix.lower() in SUFFIXES)
+
+
+def _stream(fmt: str, path: Path, handle: IO[str], study: str | None,
+            mapping: Path | str | None, ontology: Path | str | Sequence[Path | str] | None,
+            limits: ZipLimits | None, strict_codes: bool) -> ImportResult:
+    import csv
+
+    from cryonto.readers.csv_stream import CsvStream
+    from cryonto.readers.maxqda_stream import MaxqdaStream
+
     categories = Categories(ontology)
-    reader = CsvStream(path, study, categories)
+    reader: CsvStream | MaxqdaStream
+    if fmt == "csv":
+        reader = CsvStream(path, study, categories)
+    else:
+        reader = MaxqdaStream(path, study, categories, limits)
+    if not path.is_file():
+        _read(fmt, path, study, categories, limits)  # the reader's "no such file"
     try:
         _write_segments(handle, reader.dataset, reader.segments())
-    except (CryontoError, UnicodeDecodeError, csv_error()) as error:
-        read_csv(path, study, categories)  # raises the reader's own, complete message
+    except (CryontoError, UnicodeDecodeError, csv.Error, ValueError) as error:
+        _read(fmt, path, study, categories, limits)  # raises the reader's complete message
         reason = error.reason if isinstance(error, CryontoError) else str(error)
         raise _NotStreamable(reason) from None
     read = reader.result()
     ds = read.dataset
     stubs = [Segment(id="", document="", codes=[key], source_locator=f"row {row}")
              for key, row in sorted(reader.first_use.items(), key=lambda kv: kv[1])]
-    result = _finish(ds, read.counts_in, reader.counts_out(), read.adjustments, path,
+    result = _finish(fmt, ds, read.counts_in, reader.counts_out(), read.adjustments, path,
                      mapping, categories, strict_codes, stubs)
     result.notes, result.details = read.notes, read.details
     handle.writelines(head_lines(ds))
     return result
 
 
-def csv_error() -> type[Exception]:
-    import csv
+def _read(fmt: str, path: Path, study: str | None, categories: Categories,
+          limits: ZipLimits | None) -> None:
+    if fmt == "csv":
+        from cryonto.readers.csv import read_csv
 
-    return csv.Error
+        read_csv(path, study, categories)
+    else:
+        from cryonto.readers.maxqda import read_maxqda
+
+        read_maxqda(path, study, categories, limits)
 
 
 def _write_segments(handle: IO[str], ds: CodedDataset, segments: Iterable[Segment]) -> None:
@@ -138,7 +157,7 @@ def _write_segments(handle: IO[str], ds: CodedDataset, segments: Iterable[Segmen
     handle.write("".join(segment_lines(ds, batch)))
 
 
-def _finish(ds: CodedDataset, counts_in: Counts, counts_out: Counts, adjustments: list,
+def _finish(fmt: str, ds: CodedDataset, counts_in: Counts, counts_out: Counts, adjustments: list,
             path: Path, mapping: Path | str | None, categories: Categories,
             strict_codes: bool, first_uses: list[Segment]) -> ImportResult:
     """`import_file`'s steps after reading, on a dataset whose segments were written."""
@@ -164,7 +183,7 @@ def _finish(ds: CodedDataset, counts_in: Counts, counts_out: Counts, adjustments
                            + _difference(expected, counts_out, "expected", "built"), str(path))
     _fix_iris(ds)
     return ImportResult(dataset=ds, counts_in=counts_in, counts_out=counts_out,
-                        unmapped=[code.key for code in ds.unmapped_codes()], format="csv",
+                        unmapped=[code.key for code in ds.unmapped_codes()], format=fmt,
                         source=str(path), adjustments=adjustments, mapping=summary,
                         warnings=warnings)
 

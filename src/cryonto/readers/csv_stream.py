@@ -23,6 +23,7 @@ from pathlib import Path
 from cryonto.coded import Code, CodedDataset, Coder, Counts, Document, Segment, counts_of
 from cryonto.errors import CryontoError
 from cryonto.readers.common import (
+    MAX_TEXT_BYTES,
     Categories,
     ReadResult,
     category_code,
@@ -33,7 +34,7 @@ from cryonto.readers.common import (
     plural,
 )
 from cryonto.readers.csv import CODE_SEPARATOR, COLUMNS, OPTIONAL, REQUIRED, _position
-from cryonto.writers.cells import unneutralise
+from cryonto.writers.cells import QUOTE, unneutralise
 
 
 @dataclass(slots=True)
@@ -111,18 +112,20 @@ class CsvStream:
 
     def _row(self, columns: list[str], raw: list[str], row_no: int) -> Iterator[Segment]:
         name, where, idx = self.name, f"row {row_no}", self._idx
-        row = [unneutralise(cell) for cell in raw]
-        if not any(cell.strip() for cell in row):
+        row = [unneutralise(cell) if cell[:1] == QUOTE else cell for cell in raw]
+        joined = "".join(row)
+        if not joined.strip():
             self._empty += 1
             self._mark(row_no, generated=False)
             return
         if len(row) != len(columns):
             raise CryontoError(f"has {len(row)} fields, the header has {len(columns)}",
                                name, where)
-        for column, cell in zip(columns, row, strict=True):
-            if "\x00" in cell:
-                raise CryontoError("contains a NUL character", name, where)
-            check_text_size(cell, name, where, f"column {column!r}")
+        if "\x00" in joined:
+            raise CryontoError("contains a NUL character", name, where)
+        if len(joined) * 4 > MAX_TEXT_BYTES:  # cheap test first, as check_text_size does
+            for column, cell in zip(columns, row, strict=True):
+                check_text_size(cell, name, where, f"column {column!r}")
         self._rows += 1
         document = row[idx["document"]].strip()
         if not document:
