@@ -289,3 +289,35 @@ def test_streamed_maxqda_workbook_equals_whole_import(tmp_path, rows):
     path = tmp_path / "coded.xlsx"
     book.save(path)
     assert_same(tmp_path, path, fmt="maxqda", study="Wb")
+
+
+def test_recount_in_parts_equals_the_recount_in_one(tmp_path):
+    """A big file is re-counted in parts of its segments: the sums and the union of codes
+    must equal the count of the whole; a file with a segment's target moved elsewhere
+    counts short (the re-count fails), never over."""
+    from cryonto.streaming import recount_ntriples
+
+    rows = []
+    for i in range(200):
+        seg_id = f"s{i}" if i % 2 else ""
+        codes = ["A1.1", "Scham", "A1.1;Pause", "my code;Scham"]
+        rows.append([f"d{i % 7}", codes[i % 4], str(i), str(i + 3), ["anna", "ben", ""][i % 3],
+                     "q", seg_id, "", "", "", ""])
+        if i % 5 == 1:  # continued: another code on the same segment
+            rows.append([f"d{i % 7}", codes[(i + 1) % 4], str(i), str(i + 3), "", "", seg_id,
+                         "", "", "", ""])
+    source = write_csv(tmp_path / "big.csv", rows)
+    out = tmp_path / "big.nt"
+    result = import_to_ntriples("csv", source, out, study="Big")
+    whole = recount_ntriples(out, result.dataset.base_iri)
+    assert whole == result.counts_out
+    assert out.stat().st_size > 100_000
+    for size in (4_000, 20_000, 60_000):  # many parts to a few
+        assert recount_ntriples(out, result.dataset.base_iri, part_bytes=size) == whole
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    moved = tmp_path / "moved.nt"
+    moved.write_text(out.read_text(encoding="utf-8").replace("/segment/s1/target>",
+                                                             "/segment/s1/elsewhere>"),
+                     encoding="utf-8")
+    short = recount_ntriples(moved, result.dataset.base_iri, part_bytes=4_000)
+    assert short.segments == whole.segments - 1 and short.codings < whole.codings
