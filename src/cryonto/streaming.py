@@ -7,8 +7,8 @@ lines are written as its row is read, and what is small and only complete at the
 `import_to_turtle` writes (tests/test_streaming.py compares them on generated files).
 
 What stays the same: counts in + adjustments must equal the counts built, and the file
-written is re-counted (the triples the count query reads, loaded into memory and counted
-by the same query) before it appears, atomically. The SSSOM
+written is re-counted (the triples the count query reads, loaded into memory, in parts
+for a big file, and counted by the same query) before it appears, atomically. The SSSOM
 mapping and near-miss warnings touch the codes only, so they apply at the end.
 
 The generic CSV and MAXQDA workbooks (.xlsx) stream (`streams`); MAXQDA .csv exports
