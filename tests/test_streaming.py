@@ -321,3 +321,28 @@ def test_recount_in_parts_equals_the_recount_in_one(tmp_path):
                      encoding="utf-8")
     short = recount_ntriples(moved, result.dataset.base_iri, part_bytes=4_000)
     assert short.segments == whole.segments - 1 and short.codings < whole.codings
+
+
+def test_python_memory_does_not_grow_with_the_rows(tmp_path):
+    """Bounded by the rows in flight: the reader's and writer's Python memory at 16,000 rows
+    is about what it is at 2,000 (the whole-file import grows with every row). The re-count
+    is left out: its store is the engine's memory, measured by bench/bench_stream.py."""
+    import tracemalloc
+
+    from cryonto.readers.common import Categories
+    from cryonto.streaming import _stream
+
+    categories_warm = Categories()  # the category system is loaded once either way
+    del categories_warm
+    peaks = {}
+    for n in (2_000, 16_000):
+        rows = [[f"d{i // 60}", ["Protest crying", "Pause", "my code"][i % 3], str(i * 10),
+                 str(i * 10 + 8), "anna", "a quote of a few words " * 3, "", "", "", "", ""]
+                for i in range(n)]
+        source = write_csv(tmp_path / f"{n}.csv", rows)
+        with open(tmp_path / f"{n}.nt", "w", encoding="utf-8") as handle:
+            tracemalloc.start()
+            _stream("csv", source, handle, None, None, None, None, False)
+            peaks[n] = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+    assert peaks[16_000] < 1.5 * peaks[2_000], peaks
