@@ -74,7 +74,6 @@ class CsvStream:
         self._held: dict[str, _Held] = {}
         self._generated = bytearray()  # 1 at row n: row n had no segment_id (id "row-n")
         self._explicit_rows: dict[str, int] = {}  # explicit ids that look generated
-        self._doc_rows: dict[str, int] = {}
         self._segments = self._codings_in = self._codings_out = self._duplicates = 0
         self._rows = self._empty = self._mismatched = 0
         self._encoding = ""
@@ -153,7 +152,7 @@ class CsvStream:
             except ValueError:
                 raise CryontoError("created is not an ISO date or dateTime", name,
                                    where) from None
-        self._document(document, participant, orient, row_no, where)
+        self._document(document, participant, orient, where)
         ds = self.dataset
         if coder is not None and coder not in ds.coders:
             ds.coders[coder] = Coder(key=coder, name=coder, iri=ds.iri("coder", coder))
@@ -245,14 +244,13 @@ class CsvStream:
         if row_no < self.first_use.get(key, row_no + 1):
             self.first_use[key] = row_no
 
-    def _document(self, key: str, participant: str | None, orient: str | None, row_no: int,
+    def _document(self, key: str, participant: str | None, orient: str | None,
                   where: str) -> None:
         ds = self.dataset
         doc = ds.documents.get(key)
         if doc is None:
             ds.documents[key] = Document(key=key, name=key, participant=participant,
                                          orientation=orient, iri=ds.iri("document", key))
-            self._doc_rows[key] = row_no
             return
         if participant and doc.participant and participant != doc.participant:
             raise CryontoError(f"document {key!r} has another participant", self.name, where)
