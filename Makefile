@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_queries.py
 	$(BIN)/python bench/bench_serve.py
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_stream.py
 
 clean:
 	rm -rf $(VENV) build node_modules

@@ -17,7 +17,8 @@ from cryonto.render import table
                 type=click.Choice(["csv", "maxqda", "refi", "findings"], case_sensitive=False))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Turtle file to write (written only if every count adds up). Required, "
+              help="Turtle file to write (written only if every count adds up); a .nt file gets "
+              "N-Triples, streamed from a CSV row by row (docs/import.md). Required, "
               "except for findings (default FILE-stem.findings.ttl).")
 @click.option("--references", type=click.Path(dir_okay=False, path_type=Path),
               help="findings: BibTeX (.bib), RIS (.ris) or CSL-JSON (.json) resolving the "
@@ -70,6 +71,7 @@ def import_command(fmt: str, file: Path, output: Path | None, references: Path |
     """
     from cryonto.errors import CryontoError
     from cryonto.importing import import_to_turtle
+    from cryonto.streaming import import_to_ntriples
 
     if fmt.lower() == "findings":
         _import_findings(file, output, references, list(ontology), as_json)
@@ -78,7 +80,8 @@ def import_command(fmt: str, file: Path, output: Path | None, references: Path |
         raise CryontoError("-o/--output is required for " + fmt)
     if fmt.lower() != "refi" and (positions != "auto" or coder_from != "coding"):
         raise CryontoError("--positions and --coder-from apply to refi imports only")
-    result = import_to_turtle(
+    write = import_to_ntriples if output.suffix.lower() == ".nt" else import_to_turtle
+    result = write(
         fmt, file, output, study=study, mapping=mapping, ontology=list(ontology) or None,
         limits=ZipLimits(max_total=max_unpacked, max_ratio=max_ratio),
         positions=None if positions == "auto" else positions, coder_from=coder_from,

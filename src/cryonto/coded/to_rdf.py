@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from cryonto.coded.types import CodedDataset
+from cryonto.coded.types import CodedDataset, Segment
 from cryonto.errors import CryontoError
 from cryonto.rdf.ntriples import iri_term as _n
 from cryonto.rdf.ntriples import literal_term as _lit
@@ -15,6 +15,16 @@ from cryonto.vocab import CRY, DCTERMS, OA, PREFIXES, PROV, RDF, RDFS, SKOS, XSD
 
 def ntriple_lines(ds: CodedDataset) -> Iterator[str]:
     return (f"{s} {p} {o} .\n" for s, p, o in _triples(ds))
+
+
+def head_lines(ds: CodedDataset) -> Iterator[str]:
+    """Everything but the segments: study, codebook, coders, documents (streaming import)."""
+    return (f"{s} {p} {o} .\n" for s, p, o in _head_triples(ds))
+
+
+def segment_lines(ds: CodedDataset, segments: Iterable[Segment]) -> Iterator[str]:
+    """The lines of these segments alone, as `ntriple_lines` writes them (streaming import)."""
+    return (f"{s} {p} {o} .\n" for seg in segments for s, p, o in _segment_triples(ds, seg))
 
 
 def turtle_prefixes(dataset: CodedDataset) -> dict[str, str]:
@@ -84,6 +94,12 @@ _BOOL = str(XSD.boolean)
 
 
 def _triples(ds: CodedDataset) -> Iterator[tuple]:
+    yield from _head_triples(ds)
+    for seg in ds.segments:
+        yield from _segment_triples(ds, seg)
+
+
+def _head_triples(ds: CodedDataset) -> Iterator[tuple]:
     T = _T
     study = _n(ds.base_iri)
     codebook = _n(ds.base_iri + "codebook")
@@ -155,63 +171,65 @@ def _triples(ds: CodedDataset) -> Iterator[tuple]:
         if doc.path:
             yield node, T["sourcePath"], _lit(doc.path)
 
-    for seg in ds.segments:
-        node_iri = ds.segment_iri(seg)
-        node = _n(node_iri)
-        target = _n(node_iri + "/target")
-        yield node, T["type"], T["Annotation"]
-        yield node, T["motivatedBy"], T["classifying"]
-        yield node, T["identifier"], _lit(seg.id)
-        for key in seg.codes:
-            coded = ds.codes.get(key)
-            if coded is None:
-                raise CryontoError(f"segment {seg.id!r} names an unknown code {key!r}")
-            yield node, T["hasBody"], _n(ds.code_iri(coded))
-        yield node, T["hasTarget"], target
-        yield target, T["type"], T["SpecificResource"]
-        if seg.document not in ds.documents:
-            raise CryontoError(f"segment {seg.id!r} names an unknown document {seg.document!r}")
-        yield target, T["hasSource"], _n(ds.document_iri(seg.document))
-        if seg.start is not None or seg.end is not None:
-            sel = _n(node_iri + "/target/position")
-            yield target, T["hasSelector"], sel
-            yield sel, T["type"], T["TextPositionSelector"]
-            if seg.start is not None:
-                yield sel, T["start"], _typed(seg.start, _NNI if seg.start >= 0 else _INT)
-            if seg.end is not None:
-                yield sel, T["end"], _typed(seg.end, _NNI if seg.end >= 0 else _INT)
-        if seg.start_paragraph is not None or seg.end_paragraph is not None:
-            sel = _n(node_iri + "/target/paragraphs")
-            yield target, T["hasSelector"], sel
-            yield sel, T["type"], T["ParagraphRangeSelector"]
-            if seg.start_paragraph is not None:
-                yield sel, T["startParagraph"], _typed(seg.start_paragraph, _INT)
-            if seg.end_paragraph is not None:
-                yield sel, T["endParagraph"], _typed(seg.end_paragraph, _INT)
-        if seg.text is not None:
-            sel = _n(node_iri + "/target/quote")
-            yield target, T["hasSelector"], sel
-            yield sel, T["type"], T["TextQuoteSelector"]
-            yield sel, T["exact"], _lit(seg.text)
-        if seg.coder:
-            if seg.coder not in ds.coders:
-                raise CryontoError(f"segment {seg.id!r} names an unknown coder {seg.coder!r}")
-            yield node, T["creator"], _n(ds.coder_iri(seg.coder))
-        if seg.selected_by:
-            if seg.selected_by not in ds.coders:
-                raise CryontoError(f"segment {seg.id!r} names an unknown coder "
-                                   f"{seg.selected_by!r}")
-            yield target, _n(str(PROV.wasAttributedTo)), _n(ds.coder_iri(seg.selected_by))
-        if seg.created:
-            yield node, T["created"], _typed(seg.created, _DT)
-        if seg.memo:
-            yield node, T["comment"], _lit(seg.memo)
-        if seg.guid:
-            yield node, _n(str(CRY.guid)), _lit(seg.guid)
-        if seg.source_file:
-            yield node, T["sourceFile"], _lit(seg.source_file)
-        if seg.source_locator:
-            yield node, T["sourceLocator"], _lit(seg.source_locator)
+
+def _segment_triples(ds: CodedDataset, seg: Segment) -> Iterator[tuple]:
+    T = _T
+    node_iri = ds.segment_iri(seg)
+    node = _n(node_iri)
+    target = _n(node_iri + "/target")
+    yield node, T["type"], T["Annotation"]
+    yield node, T["motivatedBy"], T["classifying"]
+    yield node, T["identifier"], _lit(seg.id)
+    for key in seg.codes:
+        coded = ds.codes.get(key)
+        if coded is None:
+            raise CryontoError(f"segment {seg.id!r} names an unknown code {key!r}")
+        yield node, T["hasBody"], _n(ds.code_iri(coded))
+    yield node, T["hasTarget"], target
+    yield target, T["type"], T["SpecificResource"]
+    if seg.document not in ds.documents:
+        raise CryontoError(f"segment {seg.id!r} names an unknown document {seg.document!r}")
+    yield target, T["hasSource"], _n(ds.document_iri(seg.document))
+    if seg.start is not None or seg.end is not None:
+        sel = _n(node_iri + "/target/position")
+        yield target, T["hasSelector"], sel
+        yield sel, T["type"], T["TextPositionSelector"]
+        if seg.start is not None:
+            yield sel, T["start"], _typed(seg.start, _NNI if seg.start >= 0 else _INT)
+        if seg.end is not None:
+            yield sel, T["end"], _typed(seg.end, _NNI if seg.end >= 0 else _INT)
+    if seg.start_paragraph is not None or seg.end_paragraph is not None:
+        sel = _n(node_iri + "/target/paragraphs")
+        yield target, T["hasSelector"], sel
+        yield sel, T["type"], T["ParagraphRangeSelector"]
+        if seg.start_paragraph is not None:
+            yield sel, T["startParagraph"], _typed(seg.start_paragraph, _INT)
+        if seg.end_paragraph is not None:
+            yield sel, T["endParagraph"], _typed(seg.end_paragraph, _INT)
+    if seg.text is not None:
+        sel = _n(node_iri + "/target/quote")
+        yield target, T["hasSelector"], sel
+        yield sel, T["type"], T["TextQuoteSelector"]
+        yield sel, T["exact"], _lit(seg.text)
+    if seg.coder:
+        if seg.coder not in ds.coders:
+            raise CryontoError(f"segment {seg.id!r} names an unknown coder {seg.coder!r}")
+        yield node, T["creator"], _n(ds.coder_iri(seg.coder))
+    if seg.selected_by:
+        if seg.selected_by not in ds.coders:
+            raise CryontoError(f"segment {seg.id!r} names an unknown coder "
+                               f"{seg.selected_by!r}")
+        yield target, _n(str(PROV.wasAttributedTo)), _n(ds.coder_iri(seg.selected_by))
+    if seg.created:
+        yield node, T["created"], _typed(seg.created, _DT)
+    if seg.memo:
+        yield node, T["comment"], _lit(seg.memo)
+    if seg.guid:
+        yield node, _n(str(CRY.guid)), _lit(seg.guid)
+    if seg.source_file:
+        yield node, T["sourceFile"], _lit(seg.source_file)
+    if seg.source_locator:
+        yield node, T["sourceLocator"], _lit(seg.source_locator)
 
 
 def _is_iri(text: str) -> bool:
