@@ -55,6 +55,9 @@ def assert_same(tmp_path: Path, source: Path, fmt: str = "csv", **options: objec
                  "warnings", "unmapped", "mapping", "details"):
         assert getattr(streamed, name) == getattr(whole, name), name
     assert streamed.counts_written == streamed.counts_out
+    assert streamed.code_use() == whole.code_use()  # the summary's defined / used codes
+    assert [(c.key, n) for c, n in streamed.unmapped_use()] == \
+        [(c.key, n) for c, n in whole.unmapped_use()]
 
 
 # -- differential: generated CSVs ----------------------------------------------------
@@ -101,18 +104,22 @@ HEADER = ["document", "code", "start", "end", "coder", "text", "segment_id", "pa
           "orientation", "memo", "created"]
 
 
-def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
+def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER,
+              delimiter: str = ",") -> Path:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows([header, *rows])
+    csv.writer(buffer, delimiter=delimiter).writerows([header, *rows])
     path.write_text(buffer.getvalue(), encoding="utf-8")
     return path
 
 
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=coded_rows())
-def test_streamed_csv_equals_whole_import(tmp_path, rows):
-    assert_same(tmp_path, write_csv(tmp_path / "in.csv", rows), study="Gen")
+@given(rows=coded_rows(), delimiter=st.sampled_from([",", ";", "\t"]))
+def test_streamed_csv_equals_whole_import(tmp_path, rows, delimiter):
+    """Also for `;` and tab files: the streamed result would carry a 'read without
+    streaming' note the whole import has not, had the stream not read them itself."""
+    assert_same(tmp_path, write_csv(tmp_path / "in.csv", rows, delimiter=delimiter),
+                study="Gen")
 
 
 def test_continued_segments_fill_in_and_merge(tmp_path):

@@ -50,6 +50,8 @@ class ImportResult:
     counts_written: Counts | None = None  # re-counted from the Turtle written
     output: str | None = None
     warnings: list[str] = field(default_factory=list)  # near-miss codes (did you mean …)
+    #: segments per code key, counted while streaming (the dataset then holds no segments)
+    segments_per_code: Counter[str] | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -76,7 +78,7 @@ class ImportResult:
         """Codes *defined* (the project's codebook, used or not) against codes *used* (by at
         least one coding), and how the used ones reach the category system: a codebook
         often holds many codes nobody applied, and only the used ones matter to queries."""
-        used = {key for seg in self.dataset.segments for key in seg.codes}
+        used = set(self._per_code())
         codes = [self.dataset.codes[k] for k in used if k in self.dataset.codes]
         direct = sum(1 for c in codes if c.category is not None)
         mapped = sum(1 for c in codes if c.category is None and c.mappings)
@@ -84,10 +86,15 @@ class ImportResult:
                 "used_categories": direct, "used_mapped": mapped,
                 "used_unmapped": len(codes) - direct - mapped}
 
+    def _per_code(self) -> Counter[str]:
+        if self.segments_per_code is not None:
+            return self.segments_per_code
+        return Counter(key for seg in self.dataset.segments for key in seg.codes)
+
     def unmapped_use(self) -> list[tuple[Code, int]]:
         """Every unmapped study code with the number of segments coded with it, most used
         first (ties in codebook order)."""
-        per_code = Counter(key for seg in self.dataset.segments for key in seg.codes)
+        per_code = self._per_code()
         codes = [self.dataset.codes[key] for key in self.unmapped]
         return sorted(((c, per_code[c.key]) for c in codes), key=lambda item: -item[1])
 

@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
@@ -58,7 +59,8 @@ def import_to_ntriples(fmt: str, path: Path | str, output: Path | str,
     ontologies = [ontology] if isinstance(ontology, str | Path) else list(ontology or ())
     refuse_overwrite(output, [path, mapping, *ontologies])
     unstreamed = sorted(k for k, v in options.items()
-                        if k not in ("positions", "coder_from") and v not in (None, False))
+                        if k not in ("positions", "coder_from", "delimiter")
+                        and v not in (None, False))
     fd, tmp_name = temp_sibling(output)
     try:
         with open(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as handle:
@@ -67,7 +69,7 @@ def import_to_ntriples(fmt: str, path: Path | str, output: Path | str,
                     raise _NotStreamable(f"option {', '.join(unstreamed)}")
                 if streams(fmt, path):
                     result = _stream(fmt, path, handle, study, mapping, ontology, limits,
-                                     strict_codes)
+                                     strict_codes, options.get("delimiter"))
                 else:
                     result = _whole(fmt, path, handle, study, mapping, ontology, limits,
                                     strict_codes, options)
@@ -108,7 +110,8 @@ def streams(fmt: str, path: Path | str) -> bool:
 
 def _stream(fmt: str, path: Path, handle: IO[str], study: str | None,
             mapping: Path | str | None, ontology: Path | str | Sequence[Path | str] | None,
-            limits: ZipLimits | None, strict_codes: bool) -> ImportResult:
+            limits: ZipLimits | None, strict_codes: bool,
+            delimiter: object = None) -> ImportResult:
     import csv
 
     from cryonto.readers.csv_stream import CsvStream
@@ -117,15 +120,17 @@ def _stream(fmt: str, path: Path, handle: IO[str], study: str | None,
     categories = Categories(ontology)
     reader: CsvStream | MaxqdaStream
     if fmt == "csv":
-        reader = CsvStream(path, study, categories)
+        reader = CsvStream(path, study, categories,
+                           delimiter if isinstance(delimiter, str) else None)
     else:
         reader = MaxqdaStream(path, study, categories, limits)
+    per_code: Counter[str] = Counter()
     if not path.is_file():
-        _read(fmt, path, study, categories, limits)  # the reader's "no such file"
+        _read(fmt, path, study, categories, limits, reader)  # the reader's "no such file"
     try:
-        _write_segments(handle, reader.dataset, reader.segments())
+        _write_segments(handle, reader.dataset, reader.segments(), per_code)
     except (CryontoError, UnicodeDecodeError, csv.Error, ValueError) as error:
-        _read(fmt, path, study, categories, limits)  # raises the reader's complete message
+        _read(fmt, path, study, categories, limits, reader)  # the reader's complete message
         reason = error.reason if isinstance(error, CryontoError) else str(error)
         raise _NotStreamable(reason) from None
     read = reader.result()
@@ -135,25 +140,32 @@ def _stream(fmt: str, path: Path, handle: IO[str], study: str | None,
     result = _finish(fmt, ds, read.counts_in, reader.counts_out(), read.adjustments, path,
                      mapping, categories, strict_codes, stubs)
     result.notes, result.details = read.notes, read.details
+    result.segments_per_code = per_code
     handle.writelines(head_lines(ds))
     return result
 
 
 def _read(fmt: str, path: Path, study: str | None, categories: Categories,
-          limits: ZipLimits | None) -> None:
+          limits: ZipLimits | None, stream: object = None) -> None:
     if fmt == "csv":
         from cryonto.readers.csv import read_csv
+        from cryonto.readers.csv_stream import CsvStream
 
-        read_csv(path, study, categories)
+        given = stream.delimiter if isinstance(stream, CsvStream) and not stream.detected else None
+        read_csv(path, study, categories, delimiter=given)
     else:
         from cryonto.readers.maxqda import read_maxqda
 
         read_maxqda(path, study, categories, limits)
 
 
-def _write_segments(handle: IO[str], ds: CodedDataset, segments: Iterable[Segment]) -> None:
+def _write_segments(handle: IO[str], ds: CodedDataset, segments: Iterable[Segment],
+                    per_code: Counter[str]) -> None:
+    """Write the segments' lines in batches; count segments per code on the way (a
+    continuation carries only codes new to its segment, so each counts once)."""
     batch: list[Segment] = []
     for segment in segments:
+        per_code.update(segment.codes)
         batch.append(segment)
         if len(batch) >= _BATCH:
             handle.write("".join(segment_lines(ds, batch)))

@@ -23,18 +23,13 @@ from pathlib import Path
 from cryonto.coded import Code, CodedDataset, Coder, Counts, Document, Segment, counts_of
 from cryonto.errors import CryontoError
 from cryonto.readers.common import (
-    MAX_TEXT_BYTES,
     Categories,
     ReadResult,
     category_code,
-    check_text_size,
     csv_field_limit,
-    iso_datetime,
-    orientation,
     plural,
 )
-from cryonto.readers.csv import CODE_SEPARATOR, COLUMNS, OPTIONAL, REQUIRED, _position
-from cryonto.writers.cells import QUOTE, unneutralise
+from cryonto.readers.csv import DELIMITERS, Header, detect_delimiter, parse_row, read_header
 
 
 @dataclass(slots=True)
@@ -62,8 +57,11 @@ class CsvStream:
     """Iterate `segments()` once; then `result()` is what `read_csv` would report."""
 
     def __init__(self, path: Path | str, study: str | None = None,
-                 categories: Categories | None = None) -> None:
+                 categories: Categories | None = None, delimiter: str | None = None) -> None:
         self.path = Path(path)
+        #: `,`, `;` or a tab; None: detected from the header line as `read_csv` does
+        self.delimiter = delimiter
+        self.detected = False
         self.name = str(self.path)
         self.categories = categories or Categories()
         self.dataset = CodedDataset(study=study or self.path.stem, source_file=self.path.name)
@@ -83,75 +81,40 @@ class CsvStream:
     def segments(self) -> Iterator[Segment]:
         """Each segment at its first row; later rows of a named segment as continuations."""
         with open(self.path, "rb") as probe:
-            bom = probe.read(3) == b"\xef\xbb\xbf"
+            head = probe.read(1 << 16)
+        bom = head.startswith(b"\xef\xbb\xbf")
         self._encoding = "UTF-8 with BOM" if bom else "UTF-8"
+        if self.delimiter is None:
+            self.detected = True
+            self.delimiter = detect_delimiter(head.decode("utf-8-sig", errors="replace"))
         csv_field_limit()
         with open(self.path, encoding="utf-8-sig", newline="", errors="strict") as handle:
-            reader = csv.reader(handle, strict=True)
-            header = next(reader, None)
-            columns = self._columns(header)
+            reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
+            header = read_header(next(reader, None), self.name, self.delimiter)
             row_no = 1
-            for row in reader:
+            for cells in reader:
                 row_no += 1
-                yield from self._row(columns, row, row_no)
+                yield from self._row(header, cells, row_no)
         if self._rows == 0:
             raise CryontoError("no data rows after the header", self.name)
         self._done = True
 
-    def _columns(self, header: list[str] | None) -> list[str]:
-        if header is None or not any(h.strip() for h in header):
-            raise CryontoError("empty file; expected a header row", self.name)
-        columns = [h.strip().lower() for h in header]
-        if (any(c not in COLUMNS for c in columns) or len(set(columns)) != len(columns)
-                or any(c not in columns for c in REQUIRED)):
-            raise CryontoError("the header is not the generic CSV's", self.name, "row 1")
-        self._idx = {c: i for i, c in enumerate(columns)}
-        self._opt = [(c, self._idx.get(c)) for c in OPTIONAL]
-        return columns
-
-    def _row(self, columns: list[str], raw: list[str], row_no: int) -> Iterator[Segment]:
-        name, where, idx = self.name, f"row {row_no}", self._idx
-        row = [unneutralise(cell) if cell[:1] == QUOTE else cell for cell in raw]
-        joined = "".join(row)
-        if not joined.strip():
+    def _row(self, header: Header, cells: list[str], row_no: int) -> Iterator[Segment]:
+        if "\x00" in "".join(cells):
+            raise CryontoError("contains a NUL character", self.name, f"row {row_no}")
+        parsed = parse_row(cells, header, row_no)
+        if parsed is None:
             self._empty += 1
             self._mark(row_no, generated=False)
             return
-        if len(row) != len(columns):
-            raise CryontoError(f"has {len(row)} fields, the header has {len(columns)}",
-                               name, where)
-        if "\x00" in joined:
-            raise CryontoError("contains a NUL character", name, where)
-        if len(joined) * 4 > MAX_TEXT_BYTES:  # cheap test first, as check_text_size does
-            for column, cell in zip(columns, row, strict=True):
-                check_text_size(cell, name, where, f"column {column!r}")
+        if isinstance(parsed, list):  # the caller re-reads with read_csv for every problem
+            raise CryontoError(parsed[0].reason, self.name, f"row {row_no}")
         self._rows += 1
-        document = row[idx["document"]].strip()
-        if not document:
-            raise CryontoError("empty document", name, where)
-        tokens = [t for t in (t.strip() for t in row[idx["code"]].split(CODE_SEPARATOR)) if t]
-        if not tokens:
-            raise CryontoError("empty code", name, where)
-        start = _position(row[idx["start"]], "start", name, where)
-        end = _position(row[idx["end"]], "end", name, where)
-        if start >= end:
-            raise CryontoError(f"start {start} is not before end {end}", name, where)
-        coder = row[idx["coder"]].strip() or None
-        opt = {c: (row[i] if i is not None and row[i].strip() else None) for c, i in self._opt}
-        seg_text, memo = opt["text"], opt["memo"]
-        seg_id = (opt["segment_id"] or "").strip() or None
-        participant = (opt["participant"] or "").strip() or None
-        try:
-            orient = orientation(opt["orientation"])
-        except ValueError as error:
-            raise CryontoError(str(error), name, where) from None
-        created = None
-        if opt["created"] is not None:
-            try:
-                created = iso_datetime(opt["created"])
-            except ValueError:
-                raise CryontoError("created is not an ISO date or dateTime", name,
-                                   where) from None
+        name, where = self.name, f"row {row_no}"
+        document, start, end, coder = parsed.document, parsed.start, parsed.end, parsed.coder
+        seg_text, memo, created = parsed.text, parsed.memo, parsed.created
+        seg_id, participant, orient = parsed.segment_id, parsed.participant, parsed.orientation
+        tokens = parsed.codes
         self._document(document, participant, orient, where)
         ds = self.dataset
         if coder is not None and coder not in ds.coders:
@@ -295,7 +258,7 @@ class CsvStream:
                                 segments=self._segments, codings=self._codings_in,
                                 coders=len(ds.coders)),
             details={"encoding": self._encoding, "rows": self._rows,
-                     "empty_rows": self._empty},
+                     "empty_rows": self._empty, "delimiter": self.delimiter},
         )
         spellings = len(self._code_texts) - len(ds.codes)
         groups: dict[str, list[str]] = {}
@@ -314,4 +277,7 @@ class CsvStream:
         if self._mismatched:
             result.notes.append(f"{plural(self._mismatched, 'segment')} with a text whose "
                                 "length differs from end - start (kept as given)")
+        if self.delimiter != ",":
+            result.notes.append(f"{DELIMITERS[self.delimiter or ',']}-separated "
+                                f"({'detected from the header' if self.detected else 'as given'})")
         return result
