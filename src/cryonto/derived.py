@@ -176,6 +176,8 @@ def _rows(f: _Facts) -> Iterator[tuple[str, tuple[tuple[str, object], ...], int]
     for kind, table in (("cosegment", co_segments), ("codocument", co_documents)):
         for (a, b), n in table.items():
             yield (kind, (("a", a), ("b", b)), n)
+    for code, n in Counter(c for codes in f.codes.values() for c in codes).items():
+        yield ("code", (("code", code),), n)
     for orientation, n in f.transcripts.items():
         yield ("transcripts", (("orientation", orientation),), n)
     for study in {s for s, _what in study_totals}:
