@@ -85,7 +85,7 @@ class _Facts:
         self.orientation = _scan(store, _CRY + "orientation")
         self.creator = _scan(store, _DCTERMS + "creator")
 
-    def union(self, table: dict[Term, set[Term]], keys: Iterable[Term]) -> set[Term]:
+    def union(self, table: dict[Term, tuple[Term, ...]], keys: Iterable[Term]) -> set[Term]:
         return {v for k in keys for v in table.get(k, ())}
 
 
@@ -195,9 +195,14 @@ def _int(n: int) -> Literal:
     return Literal(str(n), datatype=NamedNode(_XSD + "integer"))
 
 
-def _scan(store: GraphStore, predicate: str) -> dict[Term, set[Term]]:
-    out: dict[Term, set[Term]] = defaultdict(set)
-    for subject, obj in store.select(resources.sparql("store/derived-scan"),
-                                     {"p": NamedNode(predicate)}):
-        out[subject].add(obj)
+def _scan(store: GraphStore, predicate: str) -> dict[Term, tuple[Term, ...]]:
+    """Subject → objects of one predicate, in any graph: one index scan, streamed.
+
+    Tuples, not sets: most subjects have one object, and 10^6 small sets cost ~0.5 GB.
+    """
+    out: dict[Term, tuple[Term, ...]] = {}
+    for quad in store.quads(None, NamedNode(predicate), None):
+        before = out.get(quad.subject, ())
+        if quad.object not in before:
+            out[quad.subject] = (*before, quad.object)
     return out
