@@ -95,6 +95,8 @@ def test_answers_are_not_trivial(store) -> None:
     compared = run_query("study-comparison", store=store).dicts()
     assert {r["study"] for r in compared} >= {"https://w3id.org/cryonto/data/alpha/",
                                               "https://w3id.org/cryonto/data/beta/"}
+    anchors = {r["notation"]: r for r in run_query("anchor-examples", store=store).dicts()}
+    assert anchors["A1.1"]["leftOut"] > 0  # Resistance → ProtestCrying by broadMatch (EXTRA)
     coverage = run_query("coder-coverage", store=store).dicts()
     assert any(r["leftOut"] > 0 and r["leftOutBy"] for r in coverage)
 
