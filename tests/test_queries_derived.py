@@ -141,3 +141,22 @@ def test_derive_is_repeatable(files, tmp_path: Path) -> None:
         count = derive(writable)
         assert count > 0
         assert len(sorted(map(str, writable.quads(graph=DERIVED_GRAPH)))) == len(first)
+
+
+def test_cli_query_on_a_store_prints_what_it_prints_on_the_files(files, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cryonto.cli import main
+
+    runner = CliRunner()
+    db = tmp_path / "db"
+    loaded = runner.invoke(main, ["load", *map(str, files), "--store", str(db)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "derived counts" in loaded.stderr
+    for name in ("cooccurrence-in-documents", "study-comparison"):
+        on_store = runner.invoke(main, ["query", name, "--store", str(db), "-f", "csv"])
+        data = [arg for f in files for arg in ("--data", str(f))]
+        on_files = runner.invoke(main, ["query", name, *data, "-f", "csv"])
+        assert on_store.exit_code == on_files.exit_code == 0, on_store.output + on_files.output
+        assert on_store.stdout == on_files.stdout
+        assert len(on_store.stdout.splitlines()) > 2
