@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryonto import resources
+from cryonto.derived import derive, has_derived
 from cryonto.errors import CryontoError
 from cryonto.rdf import GraphStore, Literal, NamedNode, Quad, graph_iri_for, rdf_format_for
 from cryonto.rdf.persistent import DiskStore, StoreError
@@ -137,6 +138,12 @@ def _load(paths: list[Path], directory: Path, replace: bool,
             report.files.append(FileLoad(str(path), graph,
                                          "replaced" if before is not None else "loaded",
                                          triples))
+        if report.ontology == "loaded" or any(f.action != "unchanged" for f in report.files) \
+                or not has_derived(store):
+            if progress is not None:
+                progress("derived counts")
+            derive(store)  # the counting queries' summary (cryonto.derived), kept in step
+            store.flush()
     return report
 
 
