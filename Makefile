@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_serve.py
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/bench_stream.py
+	$(BIN)/python bench/bench_agreement.py
 
 clean:
 	rm -rf $(VENV) build node_modules
