@@ -266,3 +266,49 @@ def test_blank_node_selectors_are_validated(tmp_path):
     assert [r.shape.rsplit("/", 1)[-1] for r in fast.results] == ["StartBeforeEnd"]
     assert [r.shape.rsplit("/", 1)[-1] for r in plain.results] == ["StartBeforeEnd"]
     assert "StartBeforeEnd" not in fast.to_text() and "starts at or after" in fast.to_text()
+
+
+# -- the same verdict from a file, a store on disk, its copy in memory, and pySHACL --------
+@pytest.fixture(scope="module")
+def two_studies(tmp_path_factory) -> tuple[list[Path], Path]:
+    """Two generated studies with injected errors of every kind, and a store holding both."""
+    from cryonto.generate import generate_study, write_study
+    from cryonto.storage import load
+
+    folder = tmp_path_factory.mktemp("differential")
+    files = []
+    for seed, name in ((3, "alpha"), (8, "beta")):
+        path = folder / f"{name}.ttl"
+        write_study(generate_study(120, errors=40, seed=seed, study=name), path)
+        files.append(path)
+    db = folder / "db"
+    load(files, db)
+    return files, db
+
+
+def _rendered(report) -> tuple[set, list]:
+    """What a reader sees: the verdict, and each result with the segment/file/row it names."""
+    rows = json.loads(report.to_json())
+    return report.keys(), sorted(json.dumps(row, sort_keys=True) for row in rows)
+
+
+def test_store_on_disk_in_memory_and_files_give_the_same_report(two_studies):
+    from cryonto.shacl import validate_stored
+    from cryonto.storage import open_store
+
+    files, db = two_studies
+    from_files = validate(files)
+    keys, rows = _rendered(from_files)
+    assert len(keys) >= 40 and from_files.segments == 240
+    components = {k[3].rsplit("#", 1)[-1] for k in keys}
+    assert len(components) >= 4, components  # several kinds of error, not one repeated
+    with open_store(db) as store:
+        for in_memory in (False, True):
+            stored = validate_stored(store, in_memory=in_memory)
+            assert _rendered(stored) == (keys, rows), in_memory
+            assert stored.segments == from_files.segments
+
+
+def test_fast_engine_matches_pyshacl_on_generated_errors(two_studies):
+    files, _ = two_studies
+    assert validate(files).keys() == validate(files, engine="pyshacl").keys()

@@ -111,13 +111,18 @@ def _finish(store: GraphStore, profile: str, engine: str, files: Sequence[str],
             results: list[Result], timings: dict[str, float],
             fallback: list[str]) -> ValidationReport:
     t0 = time.perf_counter()
-    segments = int(store.select(resources.sparql("shacl/count-segments")).values()[0][0] or 0)
+    segments = count_segments(store)
     nodes = [r.focus for r in results]
     nodes += [r.value for r in results if isinstance(r.value, NamedNode)]
     locations = locate(store, nodes)
     timings["locate"] = time.perf_counter() - t0
     return ValidationReport(profile, engine, list(files), results, segments, locations, fallback,
                             timings)
+
+
+def count_segments(store: GraphStore) -> int:
+    """How many coded segments a run checked (the report's denominator)."""
+    return int(store.select(resources.sparql("shacl/count-segments")).values()[0][0] or 0)
 
 
 def validate(data_files: Sequence[Path | str], profile: str = "core", *, engine: str = "fast",
