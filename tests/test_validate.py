@@ -292,21 +292,50 @@ def _rendered(report) -> tuple[set, list]:
     return report.keys(), sorted(json.dumps(row, sort_keys=True) for row in rows)
 
 
-def test_store_on_disk_in_memory_and_files_give_the_same_report(two_studies):
+@pytest.mark.parametrize("bulk", [True, False])
+def test_store_on_disk_in_memory_and_files_give_the_same_report(two_studies, tmp_path,
+                                                                monkeypatch, bulk):
+    """`bulk`: every segment's location read in one query (as with many results), or looked
+    up result by result. In memory: graphs parsed again from their unchanged source files,
+    or (a file moved away, another edited) dumped out of the store."""
+    import shutil
+
+    from cryonto.shacl import locate as locating
     from cryonto.shacl import validate_stored
     from cryonto.storage import open_store
 
+    monkeypatch.setattr(locating, "BULK", 0 if bulk else 10**9)
     files, db = two_studies
     from_files = validate(files)
     keys, rows = _rendered(from_files)
     assert len(keys) >= 40 and from_files.segments == 240
     components = {k[3].rsplit("#", 1)[-1] for k in keys}
     assert len(components) >= 4, components  # several kinds of error, not one repeated
+    assert any(json.loads(r)["sourceLocator"] for r in rows)  # locations are compared too
     with open_store(db) as store:
+        from cryonto.rdf import graph_iri_for
+        from cryonto.shacl.api import unchanged_sources
+        from cryonto.storage import stored_graphs
+
+        assert set(unchanged_sources(stored_graphs(store))) == {
+            graph_iri_for(f).value for f in files}
         for in_memory in (False, True):
             stored = validate_stored(store, in_memory=in_memory)
             assert _rendered(stored) == (keys, rows), in_memory
             assert stored.segments == from_files.segments
+    # the source files gone or changed: the store's own triples are copied
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    shutil.move(files[0], saved / files[0].name)
+    original = files[1].read_bytes()
+    files[1].write_bytes(original + b"\n# edited after loading\n")
+    try:
+        with open_store(db) as store:
+            assert unchanged_sources(stored_graphs(store)) == {}
+            assert _rendered(validate_stored(store, in_memory=True)) == (keys, rows)
+    finally:
+        shutil.move(saved / files[0].name, files[0])
+        files[1].write_bytes(original)
 
 
 def test_fast_engine_matches_pyshacl_on_generated_errors(two_studies):

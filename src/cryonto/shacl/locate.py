@@ -20,6 +20,9 @@ from cryonto.shacl.terms import Term, plain, short
 #: rows per query (VALUES blocks of this many nodes) for the few results that are no segment
 _CHUNK = 2000
 
+#: from this many result nodes on, every segment's location is read in one query first
+BULK = 5000
+
 _OA = "http://www.w3.org/ns/oa#"
 _TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _ANNOTATION = NamedNode(_OA + "Annotation")
@@ -39,9 +42,13 @@ def locate(store: GraphStore, focus_nodes: Iterable[Term]) -> dict[str, Location
     # blank nodes cannot be named in VALUES: their results are grouped under themselves
     nodes = [n for n in {str(n): n for n in focus_nodes}.values() if isinstance(n, NamedNode)]
     out: dict[str, Location] = {}
-    details: dict[str, Location] = {}
+    details = _all_segments(store) if len(nodes) >= BULK else {}
     rest = []
     for node in nodes:
+        known = details.get(node.value)
+        if known is not None:
+            out[node.value] = known
+            continue
         segment = _segment_of(store, node)
         if segment is None:
             rest.append(node)
@@ -64,6 +71,24 @@ def locate(store: GraphStore, focus_nodes: Iterable[Term]) -> dict[str, Location
             out[plain(described)] = Location(kind, plain(described), label, None, None,
                                              _graph_name(row["graph"]))
     return out
+
+
+def _all_segments(store: GraphStore) -> dict[str, Location]:
+    """Every segment typed in a data graph, by IRI: one scan (rather than a look-up per result)."""
+    out: dict[str, Location] = {}
+    for segment, sid, source, row, graph in store.select(
+            resources.sparql("shacl/segment-locations")).rows:
+        if not isinstance(segment, NamedNode) or segment.value in out:
+            continue  # a segment with two identifiers (a finding itself): the first one
+        label = _text(sid)
+        out[segment.value] = Location(
+            "segment", segment.value, label if label is not None else short(segment),
+            _text(source), _text(row), _graph_name(graph))
+    return out
+
+
+def _text(term: Term | None) -> str | None:
+    return None if term is None or isinstance(term, Triple) else term.value
 
 
 def _first(store: GraphStore, subject: Term | None, predicate: NamedNode,
