@@ -42,6 +42,7 @@ class DiskStore(GraphStore):
 
     directory: Path
     read_only: bool
+    on_disk = True
     _lock: IO[bytes] | None
 
     @classmethod

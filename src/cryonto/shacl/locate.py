@@ -20,7 +20,9 @@ from cryonto.shacl.terms import Term, plain, short
 #: rows per query (VALUES blocks of this many nodes) for the few results that are no segment
 _CHUNK = 2000
 
-#: from this many result nodes on, every segment's location is read in one query first
+#: from this many result nodes on, a store on disk reads every segment's location in one query
+#: first (7.1 against 11.1 s CPU at 1.2x10^5 results); in memory, look-ups stay cheaper (2.5 s
+#: against 4.2 s): there a term costs nothing to hand out, on disk each one is a read
 BULK = 5000
 
 _OA = "http://www.w3.org/ns/oa#"
@@ -42,7 +44,7 @@ def locate(store: GraphStore, focus_nodes: Iterable[Term]) -> dict[str, Location
     # blank nodes cannot be named in VALUES: their results are grouped under themselves
     nodes = [n for n in {str(n): n for n in focus_nodes}.values() if isinstance(n, NamedNode)]
     out: dict[str, Location] = {}
-    details = _all_segments(store) if len(nodes) >= BULK else {}
+    details = _all_segments(store) if store.on_disk and len(nodes) >= BULK else {}
     rest = []
     for node in nodes:
         known = details.get(node.value)
