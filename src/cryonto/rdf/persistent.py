@@ -130,8 +130,7 @@ class DiskStore(GraphStore):
                         self._store.dump(handle, format=fmt)
                     else:
                         self._store.dump(handle, format=fmt, from_graph=graph)
-                copy._store.bulk_load(path=name, format=fmt,
-                                      to_graph=graph if graph is not None else None)
+                copy._store.bulk_load(path=name, format=fmt, to_graph=graph)
             finally:
                 os.unlink(name)
         for graph_name, path in sources.items():
