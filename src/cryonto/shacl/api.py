@@ -84,8 +84,9 @@ def validate_stored(store: GraphStore, profile: str = "core", *, engine: str = "
 
     A persistent store is copied into memory first when `in_memory` (default: when it
     holds at most `IN_MEMORY_TRIPLES`, about 2x10^5 segments): the engine scans memory
-    several times faster than its on-disk store. Larger stores are validated on disk,
-    in bounded memory.
+    several times faster than its on-disk store. Graphs whose source file is unchanged
+    are parsed from it again, cheaper than reading them out of the store. Larger stores
+    are validated on disk, in bounded memory.
     """
     if engine not in ENGINES:
         raise CryontoError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
