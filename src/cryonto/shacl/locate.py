@@ -51,13 +51,14 @@ def locate(store: GraphStore, focus_nodes: Iterable[Term]) -> dict[str, Location
         if known is not None:
             out[node.value] = known
             continue
-        segment = _segment_of(store, node)
+        typed = list(store.quads(node, _TYPE, _ANNOTATION))  # most results are on a segment
+        segment = node if typed else _segment_of(store, node)
         if segment is None:
             rest.append(node)
             continue
         key = segment.value
         if key not in details:
-            details[key] = _segment_location(store, segment)
+            details[key] = _segment_location(store, segment, typed or None)
         out[node.value] = details[key]
     for i in range(0, len(rest), _CHUNK):
         chunk = rest[i:i + _CHUNK]
@@ -117,7 +118,8 @@ def _segment_of(store: GraphStore, node: NamedNode) -> NamedNode | None:
     return quad.subject
 
 
-def _segment_location(store: GraphStore, segment: NamedNode) -> Location:
+def _segment_location(store: GraphStore, segment: NamedNode,
+                      typed: list[Quad] | None = None) -> Location:
     def value(predicate: NamedNode) -> str | None:
         quad = _first(store, segment, predicate)
         if quad is None or isinstance(quad.object, Triple):
@@ -125,7 +127,7 @@ def _segment_location(store: GraphStore, segment: NamedNode) -> Location:
         return quad.object.value
 
     graph = None
-    for quad in store.quads(segment, _TYPE, _ANNOTATION):
+    for quad in typed if typed is not None else store.quads(segment, _TYPE, _ANNOTATION):
         if isinstance(quad.graph_name, NamedNode) and quad.graph_name.value != _ONTOLOGY_GRAPH:
             graph = quad.graph_name
             break
