@@ -73,7 +73,7 @@ def profile(path: Path | None, top: int, store_dir: Path | None = None,
         name = path.name
         steps.append(("load (ontology + data)", *clock.lap()))
     shapes = load_shapes(profile_files("core"))
-    compiled = compile_shapes(shapes, store_subclasses(store))
+    compiled = compile_shapes(shapes, store_subclasses(store), on_disk=store.on_disk)
     steps.append(("compile shapes", *clock.lap()))
     per: list[tuple[float, float, int, str]] = []
     results = []

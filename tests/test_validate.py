@@ -341,3 +341,26 @@ def test_store_on_disk_in_memory_and_files_give_the_same_report(two_studies, tmp
 def test_fast_engine_matches_pyshacl_on_generated_errors(two_studies):
     files, _ = two_studies
     assert validate(files).keys() == validate(files, engine="pyshacl").keys()
+
+
+def test_max_count_compiled_for_disk_finds_the_same(tmp_path):
+    """On disk a `sh:maxCount 1` is grouped rather than self-joined: same results."""
+    from support.shapes import add
+
+    from cryonto.rdf import GraphStore
+    from cryonto.shacl.engine import run_compiled, store_subclasses
+
+    ds = good_dataset()
+    store = store_of(ds)
+    add(store, seg(ds, "s4", "/target/position"), OA + "start", lit("3", "integer"))
+    add(store, seg(ds, "s2"), DCT + "created", lit("2021-01-01", "date"))
+    data = GraphStore.with_ontology([write(store, tmp_path / "twice.ttl")])
+    shapes = load_shapes(profile_files("core"))
+    found = {}
+    for on_disk in (False, True):
+        compiled = compile_shapes(shapes, store_subclasses(data), on_disk=on_disk)
+        found[on_disk] = {r.key() for r in run_compiled(data, compiled.constraints)}
+    maxed = {k for k in found[False] if k[3].endswith("MaxCountConstraintComponent")}
+    paths = " ".join(str(k[1]) for k in maxed)
+    assert "oa#start>" in paths and "terms/created>" in paths, paths
+    assert found[True] == found[False]

@@ -59,7 +59,7 @@ def validate_store(store: GraphStore, profile: str = "core", *, shapes_files=Non
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     shapes = load_shapes(shapes_files or profile_files(profile))
-    compiled = compile_shapes(shapes, store_subclasses(store))
+    compiled = compile_shapes(shapes, store_subclasses(store), on_disk=store.on_disk)
     timings["compile"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     results = run_compiled(store, compiled.constraints)
