@@ -127,7 +127,7 @@ def ours_store(db: Path) -> dict:
         with open_store({str(db)!r}) as store:
             report = validate_stored(store, 'core')
             report.to_text()
-        result = {{'results': len(report.results)}}
+        result = {{'results': len(report.results), 'timings': report.timings}}
     """)
 
 

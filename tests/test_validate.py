@@ -361,3 +361,101 @@ def test_blank_node_selectors_are_validated(tmp_path):
     assert [r.shape.rsplit("/", 1)[-1] for r in plain.results] == ["StartBeforeEnd"]
     text = fast.to_text()
     assert "crysh:StartBeforeEnd — 1 result" in text and "starts at or after" in text
+
+
+# -- the same verdict from a file, a store on disk, its copy in memory, and pySHACL --------
+@pytest.fixture(scope="module")
+def two_studies(tmp_path_factory) -> tuple[list[Path], Path]:
+    """Two generated studies with injected errors of every kind, and a store holding both."""
+    from cryonto.generate import generate_study, write_study
+    from cryonto.storage import load
+
+    folder = tmp_path_factory.mktemp("differential")
+    files = []
+    for seed, name in ((3, "alpha"), (8, "beta")):
+        path = folder / f"{name}.ttl"
+        write_study(generate_study(120, errors=40, seed=seed, study=name), path)
+        files.append(path)
+    db = folder / "db"
+    load(files, db)
+    return files, db
+
+
+def _rendered(report) -> tuple[set, list]:
+    """What a reader sees: the verdict, and each result with the segment/file/row it names."""
+    rows = json.loads(report.to_json())
+    return report.keys(), sorted(json.dumps(row, sort_keys=True) for row in rows)
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_store_on_disk_in_memory_and_files_give_the_same_report(two_studies, tmp_path,
+                                                                monkeypatch, bulk):
+    """`bulk`: every segment's location read in one query (as with many results), or looked
+    up result by result. In memory: graphs parsed again from their unchanged source files,
+    or (a file moved away, another edited) dumped out of the store."""
+    import shutil
+
+    from cryonto.shacl import locate as locating
+    from cryonto.shacl import validate_stored
+    from cryonto.storage import open_store
+
+    monkeypatch.setattr(locating, "BULK", 0 if bulk else 10**9)
+    files, db = two_studies
+    from_files = validate(files)
+    keys, rows = _rendered(from_files)
+    assert len(keys) >= 40 and from_files.segments == 240
+    components = {k[3].rsplit("#", 1)[-1] for k in keys}
+    assert len(components) >= 4, components  # several kinds of error, not one repeated
+    assert any(json.loads(r)["sourceLocator"] for r in rows)  # locations are compared too
+    with open_store(db) as store:
+        from cryonto.rdf import graph_iri_for
+        from cryonto.shacl.api import unchanged_sources
+        from cryonto.storage import stored_graphs
+
+        assert set(unchanged_sources(stored_graphs(store))) == {
+            graph_iri_for(f).value for f in files}
+        for in_memory in (False, True):
+            stored = validate_stored(store, in_memory=in_memory)
+            assert _rendered(stored) == (keys, rows), in_memory
+            assert stored.segments == from_files.segments
+    # the source files gone or changed: the store's own triples are copied
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    shutil.move(files[0], saved / files[0].name)
+    original = files[1].read_bytes()
+    files[1].write_bytes(original + b"\n# edited after loading\n")
+    try:
+        with open_store(db) as store:
+            assert unchanged_sources(stored_graphs(store)) == {}
+            assert _rendered(validate_stored(store, in_memory=True)) == (keys, rows)
+    finally:
+        shutil.move(saved / files[0].name, files[0])
+        files[1].write_bytes(original)
+
+
+def test_fast_engine_matches_pyshacl_on_generated_errors(two_studies):
+    files, _ = two_studies
+    assert validate(files).keys() == validate(files, engine="pyshacl").keys()
+
+
+def test_max_count_compiled_for_disk_finds_the_same(tmp_path):
+    """On disk a `sh:maxCount 1` is grouped rather than self-joined: same results."""
+    from support.shapes import add
+
+    from cryonto.rdf import GraphStore
+    from cryonto.shacl.engine import run_compiled, store_subclasses
+
+    ds = good_dataset()
+    store = store_of(ds)
+    add(store, seg(ds, "s4", "/target/position"), OA + "start", lit("3", "integer"))
+    add(store, seg(ds, "s2"), DCT + "created", lit("2021-01-01", "date"))
+    data = GraphStore.with_ontology([write(store, tmp_path / "twice.ttl")])
+    shapes = load_shapes(profile_files("core"))
+    found = {}
+    for on_disk in (False, True):
+        compiled = compile_shapes(shapes, store_subclasses(data), on_disk=on_disk)
+        found[on_disk] = {r.key() for r in run_compiled(data, compiled.constraints)}
+    maxed = {k for k in found[False] if k[3].endswith("MaxCountConstraintComponent")}
+    paths = " ".join(str(k[1]) for k in maxed)
+    assert "oa#start>" in paths and "terms/created>" in paths, paths
+    assert found[True] == found[False]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
@@ -41,6 +42,7 @@ class DiskStore(GraphStore):
 
     directory: Path
     read_only: bool
+    on_disk = True
     _lock: IO[bytes] | None
 
     @classmethod
@@ -96,25 +98,44 @@ class DiskStore(GraphStore):
         finally:
             os.umask(old)
 
-    def in_memory(self) -> GraphStore:
+    def in_memory(self, sources: Mapping[str, Path] | None = None) -> GraphStore:
         """A copy of the whole store in memory, for work that scans it many times.
 
         The engine answers scans over its on-disk store several times slower than over
-        memory (validation's 49 constraint queries: about 4.6x the CPU time at 2.4x10^4
-        segments), while dumping the store and bulk-loading the dump costs about what
-        loading the original file costs. The dump goes through a private (0600)
-        temporary file, removed at once.
+        memory, but reading it out is not cheap either: every term handed out is a read
+        from RocksDB (about 3x the time of parsing the original file, at 10^5 segments).
+        So a graph named in `sources` is parsed again from that file, which the caller
+        vouches holds exactly the graph's triples (its recorded hash still matches); the
+        rest is dumped through a private (0600) temporary file, removed at once.
         """
         import tempfile
 
         copy = GraphStore()
-        fd, name = tempfile.mkstemp(prefix="cryonto-store-", suffix=".nq")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                self._store.dump(handle, format=ox.RdfFormat.N_QUADS)
-            copy._store.bulk_load(path=name, format=ox.RdfFormat.N_QUADS)
-        finally:
-            os.unlink(name)
+        sources = dict(sources or {})
+        graphs = [g.value for g in self._store.named_graphs()]
+        if not any(g in sources for g in graphs):
+            dumps: list[tuple[ox.NamedNode | ox.DefaultGraph | None, ox.RdfFormat]] = [
+                (None, ox.RdfFormat.N_QUADS)]
+        else:
+            dumps = [(ox.NamedNode(g), ox.RdfFormat.N_TRIPLES) for g in graphs
+                     if g not in sources]
+            if next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())),
+                    None) is not None:
+                dumps.append((ox.DefaultGraph(), ox.RdfFormat.N_TRIPLES))
+        for graph, fmt in dumps:
+            fd, name = tempfile.mkstemp(prefix="cryonto-store-", suffix=".nq")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    if graph is None:
+                        self._store.dump(handle, format=fmt)
+                    else:
+                        self._store.dump(handle, format=fmt, from_graph=graph)
+                copy._store.bulk_load(path=name, format=fmt, to_graph=graph)
+            finally:
+                os.unlink(name)
+        for graph_name, path in sources.items():
+            if graph_name in graphs:
+                copy.load_file(path, graph=graph_name)
         return copy
 
     def flush(self) -> None:

@@ -88,8 +88,12 @@ class Stream:
 class GraphStore:
     """An in-memory (or on-disk) RDF dataset with the cryonto ontology in it."""
 
+    #: whether every term read out costs a read from disk (`DiskStore`)
+    on_disk = False
+
     def __init__(self, path: Path | str | None = None) -> None:
         self._store = ox.Store(str(path)) if path else ox.Store()
+        self.on_disk = bool(path)
 
     # -- building ---------------------------------------------------------
     @classmethod

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import rdflib
 
 from cryonto import resources
 from cryonto.errors import CryontoError
-from cryonto.rdf import GraphStore, NamedNode
+from cryonto.rdf import GraphStore, NamedNode, rdf_format_for
 from cryonto.shacl.compile import compile_shapes
 from cryonto.shacl.engine import _fallback_shapes_graph, run_compiled, run_pyshacl, store_subclasses
 from cryonto.shacl.locate import locate
 from cryonto.shacl.report import Result, ValidationReport
 from cryonto.shacl.terms import node_id
+
+if TYPE_CHECKING:
+    from cryonto.storage import GraphInfo
 
 PROFILES: dict[str, tuple[str, ...]] = {
     "core": ("core.ttl",),
@@ -54,7 +59,7 @@ def validate_store(store: GraphStore, profile: str = "core", *, shapes_files=Non
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     shapes = load_shapes(shapes_files or profile_files(profile))
-    compiled = compile_shapes(shapes, store_subclasses(store))
+    compiled = compile_shapes(shapes, store_subclasses(store), on_disk=store.on_disk)
     timings["compile"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     results = run_compiled(store, compiled.constraints)
@@ -79,8 +84,9 @@ def validate_stored(store: GraphStore, profile: str = "core", *, engine: str = "
 
     A persistent store is copied into memory first when `in_memory` (default: when it
     holds at most `IN_MEMORY_TRIPLES`, about 2x10^5 segments): the engine scans memory
-    several times faster than its on-disk store. Larger stores are validated on disk,
-    in bounded memory.
+    several times faster than its on-disk store. Graphs whose source file is unchanged
+    are parsed from it again, cheaper than reading them out of the store. Larger stores
+    are validated on disk, in bounded memory.
     """
     if engine not in ENGINES:
         raise CryontoError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
@@ -88,12 +94,14 @@ def validate_stored(store: GraphStore, profile: str = "core", *, engine: str = "
     if engine == "fast":
         t0 = time.perf_counter()
         copy = getattr(store, "in_memory", None)
-        if copy is not None and in_memory is None:
+        if copy is not None:
             from cryonto.storage import stored_graphs
 
-            in_memory = sum(g.triples for g in stored_graphs(store)) <= IN_MEMORY_TRIPLES
-        if copy is not None and in_memory:
-            store = copy()
+            graphs = stored_graphs(store)
+            if in_memory is None:
+                in_memory = sum(g.triples for g in graphs) <= IN_MEMORY_TRIPLES
+            if in_memory:
+                store = copy(unchanged_sources(graphs))
         load = time.perf_counter() - t0
         report = validate_store(store, profile, files=files)
         report.timings["load"] = load
@@ -107,17 +115,46 @@ def validate_stored(store: GraphStore, profile: str = "core", *, engine: str = "
     return _finish(store, profile, "pyshacl", files, results, timings, [])
 
 
+def unchanged_sources(graphs: Iterable[GraphInfo]) -> dict[str, Path]:
+    """The stored graphs whose source file is still there, unchanged (same SHA-256 as loaded):
+    parsing those again is about 3x cheaper than reading the same triples out of RocksDB."""
+    out = {}
+    for info in graphs:
+        if info.file is None:
+            continue
+        path = Path(info.file)
+        try:
+            rdf_format_for(path)  # a graph converted from, say, a CSV is not parsed again
+        except CryontoError:
+            continue
+        digest = hashlib.sha256()
+        try:
+            with open(path, "rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError:
+            continue  # moved or unreadable: the store's own copy is used
+        if digest.hexdigest() == info.sha256:
+            out[info.graph] = path
+    return out
+
+
 def _finish(store: GraphStore, profile: str, engine: str, files: Sequence[str],
             results: list[Result], timings: dict[str, float],
             fallback: list[str]) -> ValidationReport:
     t0 = time.perf_counter()
-    segments = int(store.select(resources.sparql("shacl/count-segments")).values()[0][0] or 0)
+    segments = count_segments(store)
     nodes = [r.focus for r in results]
     nodes += [r.value for r in results if isinstance(r.value, NamedNode)]
     locations = locate(store, nodes)
     timings["locate"] = time.perf_counter() - t0
     return ValidationReport(profile, engine, list(files), results, segments, locations, fallback,
                             timings)
+
+
+def count_segments(store: GraphStore) -> int:
+    """How many coded segments a run checked (the report's denominator)."""
+    return int(store.select(resources.sparql("shacl/count-segments")).values()[0][0] or 0)
 
 
 def validate(data_files: Sequence[Path | str], profile: str = "core", *, engine: str = "fast",

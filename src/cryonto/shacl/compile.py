@@ -156,21 +156,23 @@ def top_level_shapes(g: rdflib.Graph) -> list[rdflib.term.Node]:
     return sorted(found, key=str)
 
 
-def compile_shapes(g: rdflib.Graph, subclasses=None) -> CompiledShapes:
+def compile_shapes(g: rdflib.Graph, subclasses=None, *, on_disk: bool = False) -> CompiledShapes:
+    """One query per constraint; `on_disk`: for pyoxigraph's on-disk store, where a
+    ``sh:maxCount 1`` runs faster grouped than as a self-join (in memory the other way)."""
     constraints: list[CompiledConstraint] = []
     fallback: list[rdflib.term.Node] = []
     for shape in top_level_shapes(g):
         if _is_deactivated(g, shape):
             continue
         try:
-            constraints.extend(_compile_top(g, shape, subclasses))
+            constraints.extend(_compile_top(g, shape, subclasses, on_disk))
         except Unsupported:
             fallback.append(shape)
     return CompiledShapes(constraints, fallback, g)
 
 
 def _compile_top(g: rdflib.Graph, shape: rdflib.term.Node,
-                 subclasses=None) -> list[CompiledConstraint]:
+                 subclasses=None, on_disk: bool = False) -> list[CompiledConstraint]:
     targets = _targets(g, shape, subclasses)
     block = _target_block(targets)
     # SPARQL constraints are joined with the targets as a sub-select: pyoxigraph's join
@@ -179,7 +181,7 @@ def _compile_top(g: rdflib.Graph, shape: rdflib.term.Node,
     out: list[CompiledConstraint] = []
     is_property = g.value(shape, SH_NS.path) is not None
     _check_parameters(g, shape, nested=False)
-    out.extend(_compile_shape(g, shape, block, is_property, sub_block, subclasses))
+    out.extend(_compile_shape(g, shape, block, is_property, sub_block, subclasses, on_disk))
     if not is_property:
         for prop in g.objects(shape, SH_NS.property):
             if _is_deactivated(g, prop):
@@ -187,13 +189,13 @@ def _compile_top(g: rdflib.Graph, shape: rdflib.term.Node,
             if g.value(prop, SH_NS.path) is None:
                 raise Unsupported("sh:property without sh:path")
             _check_parameters(g, prop, nested=True)
-            out.extend(_compile_shape(g, prop, block, True, sub_block, subclasses))
+            out.extend(_compile_shape(g, prop, block, True, sub_block, subclasses, on_disk))
     return out
 
 
 def _compile_shape(g: rdflib.Graph, shape: rdflib.term.Node, block: str,
                    is_property: bool, sub_block: str | None = None,
-                   subclasses=None) -> list[CompiledConstraint]:
+                   subclasses=None, on_disk: bool = False) -> list[CompiledConstraint]:
     severity = _severity(g, shape)
     messages = _messages(g, shape)
     path_node = g.value(shape, SH_NS.path)
@@ -232,7 +234,7 @@ def _compile_shape(g: rdflib.Graph, shape: rdflib.term.Node, block: str,
         n = int(str(v))
         if not is_property:
             raise Unsupported("sh:maxCount on a node shape")
-        if n == 1:  # two different values: faster than grouping
+        if n == 1 and not on_disk:  # two different values: faster than grouping (in memory)
             second = "{ " + pattern("?this", "?_value2", [100]) + " }"
             emit("MaxCountConstraintComponent",
                  f"{values} {second} FILTER (!sameTerm(?value, ?_value2))", "DISTINCT ?this")

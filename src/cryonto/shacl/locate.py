@@ -20,6 +20,11 @@ from cryonto.shacl.terms import Term, plain, short
 #: rows per query (VALUES blocks of this many nodes) for the few results that are no segment
 _CHUNK = 2000
 
+#: from this many result nodes on, a store on disk reads every segment's location in one query
+#: first (7.1 against 11.1 s CPU at 1.2x10^5 results); in memory, look-ups stay cheaper (2.5 s
+#: against 4.2 s): there a term costs nothing to hand out, on disk each one is a read
+BULK = 5000
+
 _OA = "http://www.w3.org/ns/oa#"
 _TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _ANNOTATION = NamedNode(_OA + "Annotation")
@@ -39,16 +44,21 @@ def locate(store: GraphStore, focus_nodes: Iterable[Term]) -> dict[str, Location
     # blank nodes cannot be named in VALUES: their results are grouped under themselves
     nodes = [n for n in {str(n): n for n in focus_nodes}.values() if isinstance(n, NamedNode)]
     out: dict[str, Location] = {}
-    details: dict[str, Location] = {}
+    details = _all_segments(store) if store.on_disk and len(nodes) >= BULK else {}
     rest = []
     for node in nodes:
-        segment = _segment_of(store, node)
+        known = details.get(node.value)
+        if known is not None:
+            out[node.value] = known
+            continue
+        typed = list(store.quads(node, _TYPE, _ANNOTATION))  # most results are on a segment
+        segment = node if typed else _segment_of(store, node)
         if segment is None:
             rest.append(node)
             continue
         key = segment.value
         if key not in details:
-            details[key] = _segment_location(store, segment)
+            details[key] = _segment_location(store, segment, typed or None)
         out[node.value] = details[key]
     for i in range(0, len(rest), _CHUNK):
         chunk = rest[i:i + _CHUNK]
@@ -64,6 +74,24 @@ def locate(store: GraphStore, focus_nodes: Iterable[Term]) -> dict[str, Location
             out[plain(described)] = Location(kind, plain(described), label, None, None,
                                              _graph_name(row["graph"]))
     return out
+
+
+def _all_segments(store: GraphStore) -> dict[str, Location]:
+    """Every segment typed in a data graph, by IRI: one scan (rather than a look-up per result)."""
+    out: dict[str, Location] = {}
+    for segment, sid, source, row, graph in store.select(
+            resources.sparql("shacl/segment-locations")).rows:
+        if not isinstance(segment, NamedNode) or segment.value in out:
+            continue  # a segment with two identifiers (a finding itself): the first one
+        label = _text(sid)
+        out[segment.value] = Location(
+            "segment", segment.value, label if label is not None else short(segment),
+            _text(source), _text(row), _graph_name(graph))
+    return out
+
+
+def _text(term: Term | None) -> str | None:
+    return None if term is None or isinstance(term, Triple) else term.value
 
 
 def _first(store: GraphStore, subject: Term | None, predicate: NamedNode,
@@ -90,7 +118,8 @@ def _segment_of(store: GraphStore, node: NamedNode) -> NamedNode | None:
     return quad.subject
 
 
-def _segment_location(store: GraphStore, segment: NamedNode) -> Location:
+def _segment_location(store: GraphStore, segment: NamedNode,
+                      typed: list[Quad] | None = None) -> Location:
     def value(predicate: NamedNode) -> str | None:
         quad = _first(store, segment, predicate)
         if quad is None or isinstance(quad.object, Triple):
@@ -98,7 +127,7 @@ def _segment_location(store: GraphStore, segment: NamedNode) -> Location:
         return quad.object.value
 
     graph = None
-    for quad in store.quads(segment, _TYPE, _ANNOTATION):
+    for quad in typed if typed is not None else store.quads(segment, _TYPE, _ANNOTATION):
         if isinstance(quad.graph_name, NamedNode) and quad.graph_name.value != _ONTOLOGY_GRAPH:
             graph = quad.graph_name
             break
