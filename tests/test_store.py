@@ -104,6 +104,21 @@ def test_every_command_reads_the_store_as_it_reads_the_file(loaded: Path,
     assert exported == (tmp_path / "y.csv").read_text(encoding="utf-8")
 
 
+def test_validate_store_on_disk_and_in_memory_agree(tmp_path: Path) -> None:
+    """The CLI's --in-memory/--on-disk choose the engine's store; the report is the same."""
+    data = tmp_path / "errors.ttl"
+    assert cli("generate", "--segments", "60", "--errors", "12", "-o", data).exit_code == 0
+    assert cli("load", data, "--store", tmp_path / "db").exit_code == 0
+    expected = json.loads(cli("validate", data, "--format", "json").stdout)
+    assert len(expected) >= 12
+    for flag in ("--in-memory", "--on-disk"):
+        done = cli("validate", "--store", tmp_path / "db", flag, "--format", "json")
+        assert done.exit_code == 1, done.output
+        assert json.loads(done.stdout) == expected, flag  # the same results in the same order
+    done = cli("validate", data, "--on-disk")
+    assert done.exit_code == 2 and "--store only" in done.stderr
+
+
 def test_files_and_store_exclude_each_other(loaded: Path) -> None:
     done = cli("validate", EXAMPLE, "--store", loaded)
     assert done.exit_code == 2 and "not both" in done.stderr

@@ -34,9 +34,13 @@ from cryonto.errors import CryontoError
 @click.option("--all", "all_results", is_flag=True,
               help="text: list every result of each shape, not the first 3 (json and turtle "
                    "always hold every result).")
+@click.option("--in-memory/--on-disk", "in_memory", default=None,
+              help="--store: validate a copy in memory (faster, memory like the files') or "
+                   "the store on disk (bounded memory). Default: in memory up to about 2x10^5 "
+                   "segments.")
 def validate_command(data: tuple[Path, ...], store_dir: Path | None, profile: str, strict: bool,
                      fmt: str, output: Path | None, engine: str, ontology: tuple[Path, ...],
-                     all_results: bool) -> None:
+                     all_results: bool, in_memory: bool | None) -> None:
     """Validate coded data (RDF files) with the SHACL shapes of a profile.
 
     The packaged ontology is loaded as the ontology graph. Exit code 0 when the
@@ -51,12 +55,14 @@ def validate_command(data: tuple[Path, ...], store_dir: Path | None, profile: st
     refuse_overwrite(output, [*data, *ontology])
     source = data_or_store(data, store_dir)
     if isinstance(source, list):
+        if in_memory is not None:
+            raise CryontoError("--in-memory/--on-disk go with --store only")
         report = validate(source, profile, engine=engine, ontology_files=list(ontology) or None)
     else:
         if ontology:
             raise CryontoError("--ontology does not go with --store: the store holds the "
                                "ontology it was loaded with")
-        report = validate_stored(source, profile, engine=engine)
+        report = validate_stored(source, profile, engine=engine, in_memory=in_memory)
     text = report.render(fmt, all_results)
     counts = report.counts()
     summary = (f"{counts['Violation']} violation(s), {counts['Warning']} warning(s), "

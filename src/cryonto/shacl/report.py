@@ -154,25 +154,27 @@ class ValidationReport:
             order.get(item[0][0], 3), _shape_name(item[0][2] or item[0][1]), item[0][3])))
 
     def to_json(self) -> str:
+        """Every result, in the text report's order (by shape, then by place), so two runs
+        over the same data give the same file whatever order the engine answered in."""
         rows = []
-        for r in self.results:
-            loc = self.location(r)
-            rows.append({
-                "severity": SEVERITY_NAMES.get(r.severity, r.severity),
-                "message": r.message,
-                "focusNode": plain(r.focus),
-                "resultPath": r.path,
-                "value": None if r.value is None else plain(r.value),
-                "sourceShape": r.shape,
-                "sourceConstraintComponent": r.component,
-                "sourceConstraint": r.constraint,
-                "group": loc.kind,
-                "groupNode": loc.node,
-                "segment": loc.label if loc.kind == "segment" else None,
-                "sourceFile": loc.source_file,
-                "sourceLocator": loc.source_locator,
-                "graph": loc.graph,
-            })
+        for items in self.groups().values():
+            for loc, r in sorted(((self.location(r), r) for r in items), key=_by_place_exactly):
+                rows.append({
+                    "severity": SEVERITY_NAMES.get(r.severity, r.severity),
+                    "message": r.message,
+                    "focusNode": plain(r.focus),
+                    "resultPath": r.path,
+                    "value": None if r.value is None else plain(r.value),
+                    "sourceShape": r.shape,
+                    "sourceConstraintComponent": r.component,
+                    "sourceConstraint": r.constraint,
+                    "group": loc.kind,
+                    "groupNode": loc.node,
+                    "segment": loc.label if loc.kind == "segment" else None,
+                    "sourceFile": loc.source_file,
+                    "sourceLocator": loc.source_locator,
+                    "graph": loc.graph,
+                })
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
 
     def to_graph(self) -> GraphStore:
@@ -254,6 +256,13 @@ def _by_place(item: tuple[Location, Result]) -> tuple:
     loc, r = item
     return ({"segment": 0}.get(loc.kind, 1), loc.source_file or "",
             _natural(loc.source_locator or ""), _natural(loc.label), r.path or "", r.message)
+
+
+def _by_place_exactly(item: tuple[Location, Result]) -> tuple:
+    """`_by_place`, ties broken by every field a result has, for a stable order."""
+    loc, r = item
+    return (*_by_place(item), plain(r.focus), "" if r.value is None else plain(r.value),
+            r.component, r.constraint or "", loc.graph or "")
 
 
 def _plural(n: int, word: str) -> str:
