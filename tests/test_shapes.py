@@ -235,6 +235,51 @@ def test_every_shape_has_a_message_and_severity():
             assert messages, f"{shape} has no sh:message"
 
 
+def _subquery_projections(node) -> list[set[str]]:
+    """The projected variables of every sub-SELECT in a SPARQL algebra tree."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    found: list[set[str]] = []
+
+    def walk(item, top: bool) -> None:
+        if isinstance(item, CompValue):
+            if item.name == "Project" and not top:
+                found.append({str(v) for v in item.PV})
+            for value in item.values():
+                walk(value, top and item.name != "Project")
+        elif isinstance(item, list | tuple):
+            for value in item:
+                walk(value, top)
+
+    walk(node, True)
+    return found
+
+
+def test_sparql_constraints_keep_to_shacl_prebinding_rules():
+    """SHACL 1.0 §5.2.1: a subquery returns every pre-bound variable ($this); no MINUS,
+    VALUES or SERVICE. pyshacl-turbo refuses a shape that breaks this; plain pySHACL and
+    our engine do not notice, so the rule is checked here."""
+    import rdflib
+    from rdflib.plugins.sparql import prepareQuery
+
+    from cryonto.shacl import load_shapes, profile_files
+
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    seen = 0
+    for profile in ("core", "shareable", "findings"):
+        g = load_shapes(profile_files(profile))
+        prefixes = {str(g.value(d, sh.prefix)): str(g.value(d, sh.namespace))
+                    for d in g.objects(None, sh.declare)}
+        for constraint, text in g.subject_objects(sh.select):
+            query = prepareQuery(str(text), initNs=prefixes)
+            upper = str(text).upper()
+            assert not any(word in upper for word in ("MINUS", "VALUES", "SERVICE")), constraint
+            for projected in _subquery_projections(query.algebra):
+                assert "this" in projected, f"{constraint}: a subquery does not return $this"
+            seen += 1
+    assert seen >= 3
+
+
 # -- shareable ---------------------------------------------------------------------
 SHAREABLE_CASES: list[tuple[str, Mutation, dict[str, str]]] = [
     ("segment text", lambda st, ds: put(st, seg(ds, "s1", "/target/quote"), OA + "exact",
