@@ -274,10 +274,10 @@ def read_csv(path: Path | str, study: str | None = None,
         details={"encoding": encoding, "rows": rows, "empty_rows": empty_rows,
                  "delimiter": delimiter},
     )
-    _report(result, builder, empty_rows)
-    if delimiter != ",":
-        result.notes.append(f"{DELIMITERS[delimiter]}-separated "
-                            f"({'detected from the header' if detected else 'as given'})")
+    mismatched = sum(1 for s in ds.segments if s.text is not None and s.start is not None
+                     and s.end is not None and len(s.text) != s.end - s.start)
+    report_read(result, builder.code_texts, builder.duplicate_codings, empty_rows, mismatched,
+                delimiter, detected)
     if texts is not None:
         notes, details = attach_texts(ds, Path(texts))
         result.notes += notes
@@ -285,28 +285,30 @@ def read_csv(path: Path | str, study: str | None = None,
     return result
 
 
-def _report(result: ReadResult, builder: _Builder, empty_rows: int) -> None:
-    """The adjustments (merged spellings and codings) and notes of a read."""
-    ds = result.dataset
-    spellings = len(builder.code_texts) - len(ds.codes)
+def report_read(result: ReadResult, code_texts: dict[str, str], duplicate_codings: int,
+                empty_rows: int, mismatched: int, delimiter: str, detected: bool) -> None:
+    """The adjustments (merged spellings and codings) and notes of a read; `read_csv` and
+    the streaming reader (`csv_stream`) report through this one function."""
+    spellings = len(code_texts) - len(result.dataset.codes)
     groups: dict[str, list[str]] = {}
-    for text, key in builder.code_texts.items():
+    for text, key in code_texts.items():
         groups.setdefault(key, []).append(text)
     merged = "; ".join(" = ".join(repr(t) for t in texts)
                        for texts in groups.values() if len(texts) > 1)
     result.adjust("codes", -spellings,
                   f"{plural(spellings, 'code spelling')} named a cryonto category already "
                   f"named another way (e.g. notation and label); merged: {merged}")
-    result.adjust("codings", -builder.duplicate_codings,
-                  f"{plural(builder.duplicate_codings, 'coding')} repeated a code already on "
+    result.adjust("codings", -duplicate_codings,
+                  f"{plural(duplicate_codings, 'coding')} repeated a code already on "
                   "the same segment; merged")
     if empty_rows:
         result.notes.append(f"{plural(empty_rows, 'empty row')} skipped")
-    mismatched = sum(1 for s in ds.segments if s.text is not None and s.start is not None
-                     and s.end is not None and len(s.text) != s.end - s.start)
     if mismatched:
         result.notes.append(f"{plural(mismatched, 'segment')} with a text whose length differs "
                             "from end - start (kept as given)")
+    if delimiter != ",":
+        result.notes.append(f"{DELIMITERS[delimiter]}-separated "
+                            f"({'detected from the header' if detected else 'as given'})")
 
 
 class _Builder:

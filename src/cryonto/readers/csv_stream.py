@@ -27,9 +27,8 @@ from cryonto.readers.common import (
     ReadResult,
     category_code,
     csv_field_limit,
-    plural,
 )
-from cryonto.readers.csv import DELIMITERS, Header, detect_delimiter, parse_row, read_header
+from cryonto.readers.csv import Header, detect_delimiter, parse_row, read_header, report_read
 
 
 @dataclass(slots=True)
@@ -260,24 +259,6 @@ class CsvStream:
             details={"encoding": self._encoding, "rows": self._rows,
                      "empty_rows": self._empty, "delimiter": self.delimiter},
         )
-        spellings = len(self._code_texts) - len(ds.codes)
-        groups: dict[str, list[str]] = {}
-        for text, key in self._code_texts.items():
-            groups.setdefault(key, []).append(text)
-        merged = "; ".join(" = ".join(repr(t) for t in texts)
-                           for texts in groups.values() if len(texts) > 1)
-        result.adjust("codes", -spellings,
-                      f"{plural(spellings, 'code spelling')} named a cryonto category already "
-                      f"named another way (e.g. notation and label); merged: {merged}")
-        result.adjust("codings", -self._duplicates,
-                      f"{plural(self._duplicates, 'coding')} repeated a code already on the "
-                      "same segment; merged")
-        if self._empty:
-            result.notes.append(f"{plural(self._empty, 'empty row')} skipped")
-        if self._mismatched:
-            result.notes.append(f"{plural(self._mismatched, 'segment')} with a text whose "
-                                "length differs from end - start (kept as given)")
-        if self.delimiter != ",":
-            result.notes.append(f"{DELIMITERS[self.delimiter or ',']}-separated "
-                                f"({'detected from the header' if self.detected else 'as given'})")
+        report_read(result, self._code_texts, self._duplicates, self._empty, self._mismatched,
+                    self.delimiter or ",", self.detected)
         return result
