@@ -90,7 +90,7 @@ def test_csv_counts_checked_against_the_rows(tmp_path):
     assert ("Codes: 27 defined in the project, 27 used by at least one coding; of the used: "
             "2 cryonto categories directly, 0 study codes mapped, 25 unmapped") in out
     assert "in = read from the file; adjusted = see Adjustments; out = in the dataset built; " \
-           "written = re-counted from the Turtle written" in out
+           "written = re-counted from the file written" in out
     assert out.index("written = re-counted") > out.index("coders ")  # under the table
     listed = out.split("most used first:\n")[1].splitlines()
     shown = [line for line in listed if line.startswith("  own ")]

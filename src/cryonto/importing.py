@@ -47,7 +47,7 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     details: dict[str, object] = field(default_factory=dict)
     mapping: dict[str, object] | None = None
-    counts_written: Counts | None = None  # re-counted from the Turtle written
+    counts_written: Counts | None = None  # re-counted from the file written
     output: str | None = None
     warnings: list[str] = field(default_factory=list)  # near-miss codes (did you mean …)
     #: segments per code key, counted while streaming (the dataset then holds no segments)

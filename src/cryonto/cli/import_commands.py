@@ -110,7 +110,7 @@ def _import_findings(file: Path, output: Path | None, references: Path | None,
 #: unmapped study codes listed in the summary unless --all
 SHOWN_CODES = 20
 COUNTS_LEGEND = ("in = read from the file; adjusted = see Adjustments; out = in the dataset "
-                 "built; written = re-counted from the Turtle written")
+                 "built; written = re-counted from the file written")
 
 
 def summary_text(result, all_codes: bool = False) -> str:
