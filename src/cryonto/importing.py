@@ -24,12 +24,13 @@ from cryonto.coded import (
     Code,
     CodedDataset,
     Counts,
+    Segment,
     adjusted,
     count_store,
 )
 from cryonto.errors import CryontoError
 from cryonto.rdf import GraphStore, RdfFormat
-from cryonto.readers.common import Categories
+from cryonto.readers.common import Categories, ReadResult
 from cryonto.readers.xmlsafe import ZipLimits
 
 FORMATS = ("csv", "maxqda", "refi")
@@ -137,28 +138,60 @@ def import_file(fmt: str, path: Path | str, study: str | None = None,
     refi_options: dict[str, object] = {"positions": positions, "coder_from": coder_from}
     csv_options: dict[str, object] = {"texts": texts, "delimiter": delimiter}
     read = _read(fmt, path, study, categories, limits, refi_options, csv_options)
+    return settle(fmt, path, read, categories, mapping, strict_codes)
+
+
+def settle(fmt: str, path: Path, read: ReadResult, categories: Categories,
+           mapping: Path | str | None, strict_codes: bool, *, counts_out: Counts | None = None,
+           first_uses: list[Segment] | None = None) -> ImportResult:
+    """What every import does after reading: apply the mapping, warn of near-miss codes,
+    and refuse counts in (+ adjustments) that differ from counts out.
+
+    The streaming import passes `counts_out` (its dataset holds no segments, they went to
+    the file) and `first_uses`, one stub segment per code naming where it was first used.
+    """
+    ds = read.dataset
     mapping_summary: dict[str, object] | None = None
     if mapping is not None:
         from cryonto.readers.sssom import apply_mapping, read_mapping
-        mapping_summary = dict(apply_mapping(read_mapping(mapping), read.dataset, categories))
+        mapping_summary = dict(apply_mapping(read_mapping(mapping), ds, categories))
         mapping_summary["file"] = str(mapping)
     from cryonto.mapping import near_misses
 
-    warnings = near_misses(read.dataset, categories.system)
+    if first_uses is None:
+        warnings = near_misses(ds, categories.system)
+    else:
+        ds.segments = first_uses
+        try:
+            warnings = near_misses(ds, categories.system)
+        finally:
+            ds.segments = []
     if strict_codes and warnings:
         more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
         raise CryontoError(f"{warnings[0]}{more}; --strict-codes makes this an error", str(path))
-    counts_out = read.dataset.counts()
+    counts_out = ds.counts() if counts_out is None else counts_out
     expected = adjusted(read.counts_in, read.adjustments)
     if counts_out != expected:
         raise CryontoError("counts do not add up, nothing written: "
                            + _difference(expected, counts_out, "expected", "built"), str(path))
-    _fix_iris(read.dataset)
-    unmapped = [code.key for code in read.dataset.unmapped_codes()]
+    _fix_iris(ds)
+    unmapped = [code.key for code in ds.unmapped_codes()]
     return ImportResult(
-        dataset=read.dataset, counts_in=read.counts_in, counts_out=counts_out,
+        dataset=ds, counts_in=read.counts_in, counts_out=counts_out,
         unmapped=unmapped, format=fmt, source=str(path), adjustments=read.adjustments,
         notes=read.notes, details=read.details, mapping=mapping_summary, warnings=warnings)
+
+
+def check_written(imported: Counts, written_counts: Counts, path: Path | str, written: str,
+                  kind: str) -> None:
+    """Refuse a written file whose re-count differs from what was imported.
+
+    `written` begins the message ("the Turtle written does"), `kind` names the file's
+    side of the difference ("Turtle")."""
+    if written_counts != imported:
+        raise CryontoError(f"{written} not hold what was imported, nothing written: "
+                           + _difference(imported, written_counts, "imported", f"in {kind}"),
+                           str(path))
 
 
 def import_to_turtle(fmt: str, path: Path | str, output: Path | str, study: str | None = None,
@@ -183,11 +216,8 @@ def import_to_turtle(fmt: str, path: Path | str, output: Path | str, study: str 
         except MemoryError:
             raise CryontoError("out of memory writing the Turtle", str(output)) from None
         result.counts_written = _recount(tmp_name, result.dataset.base_iri)
-        if result.counts_written != result.counts_out:
-            raise CryontoError("the Turtle written does not hold what was imported, nothing "
-                               "written: " + _difference(result.counts_out,
-                                                         result.counts_written,
-                                                         "imported", "in Turtle"), str(path))
+        check_written(result.counts_out, result.counts_written, path,
+                      "the Turtle written does", "Turtle")
         os.replace(tmp_name, output)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -32,10 +32,10 @@ from typing import IO
 
 from cryonto import resources
 from cryonto.atomic import refuse_overwrite, temp_sibling
-from cryonto.coded import CodedDataset, Counts, Segment, adjusted, count_store
+from cryonto.coded import CodedDataset, Counts, Segment, count_store
 from cryonto.coded.to_rdf import head_lines, segment_lines
 from cryonto.errors import CryontoError
-from cryonto.importing import ImportResult, _difference, _fix_iris, import_file
+from cryonto.importing import ImportResult, check_written, import_file, settle
 from cryonto.rdf import GraphStore, NamedNode
 from cryonto.readers.common import Categories
 from cryonto.readers.xmlsafe import ZipLimits
@@ -68,8 +68,9 @@ def import_to_ntriples(fmt: str, path: Path | str, output: Path | str,
                 if unstreamed and streams(fmt, path):
                     raise _NotStreamable(f"option {', '.join(unstreamed)}")
                 if streams(fmt, path):
+                    given = options.get("delimiter")
                     result = _stream(fmt, path, handle, study, mapping, ontology, limits,
-                                     strict_codes, options.get("delimiter"))
+                                     strict_codes, given if isinstance(given, str) else None)
                 else:
                     result = _whole(fmt, path, handle, study, mapping, ontology, limits,
                                     strict_codes, options)
@@ -80,11 +81,8 @@ def import_to_ntriples(fmt: str, path: Path | str, output: Path | str,
                                 strict_codes, options)
                 result.notes.append(f"read without streaming ({refused.reason})")
         result.counts_written = recount_ntriples(tmp_name, result.dataset.base_iri)
-        if result.counts_written != result.counts_out:
-            raise CryontoError("the N-Triples written do not hold what was imported, nothing "
-                               "written: " + _difference(result.counts_out,
-                                                         result.counts_written,
-                                                         "imported", "in N-Triples"), str(path))
+        check_written(result.counts_out, result.counts_written, path,
+                      "the N-Triples written do", "N-Triples")
         os.replace(tmp_name, output)
     except UnicodeEncodeError:
         raise CryontoError("cannot write a text that is not valid Unicode", str(path)) from None
@@ -111,7 +109,7 @@ def streams(fmt: str, path: Path | str) -> bool:
 def _stream(fmt: str, path: Path, handle: IO[str], study: str | None,
             mapping: Path | str | None, ontology: Path | str | Sequence[Path | str] | None,
             limits: ZipLimits | None, strict_codes: bool,
-            delimiter: object = None) -> ImportResult:
+            delimiter: str | None = None) -> ImportResult:
     import csv
 
     from cryonto.readers.csv_stream import CsvStream
@@ -120,39 +118,34 @@ def _stream(fmt: str, path: Path, handle: IO[str], study: str | None,
     categories = Categories(ontology)
     reader: CsvStream | MaxqdaStream
     if fmt == "csv":
-        reader = CsvStream(path, study, categories,
-                           delimiter if isinstance(delimiter, str) else None)
+        reader = CsvStream(path, study, categories, delimiter)
     else:
         reader = MaxqdaStream(path, study, categories, limits)
     per_code: Counter[str] = Counter()
     if not path.is_file():
-        _read(fmt, path, study, categories, limits, reader)  # the reader's "no such file"
+        _read(fmt, path, study, categories, limits, delimiter)  # the reader's "no such file"
     try:
         _write_segments(handle, reader.dataset, reader.segments(), per_code)
     except (CryontoError, UnicodeDecodeError, csv.Error, ValueError) as error:
-        _read(fmt, path, study, categories, limits, reader)  # the reader's complete message
+        _read(fmt, path, study, categories, limits, delimiter)  # its complete message
         reason = error.reason if isinstance(error, CryontoError) else str(error)
         raise _NotStreamable(reason) from None
     read = reader.result()
-    ds = read.dataset
     stubs = [Segment(id="", document="", codes=[key], source_locator=f"row {row}")
              for key, row in sorted(reader.first_use.items(), key=lambda kv: kv[1])]
-    result = _finish(fmt, ds, read.counts_in, reader.counts_out(), read.adjustments, path,
-                     mapping, categories, strict_codes, stubs)
-    result.notes, result.details = read.notes, read.details
+    result = settle(fmt, path, read, categories, mapping, strict_codes,
+                    counts_out=reader.counts_out(), first_uses=stubs)
     result.segments_per_code = per_code
-    handle.writelines(head_lines(ds))
+    handle.writelines(head_lines(read.dataset))
     return result
 
 
 def _read(fmt: str, path: Path, study: str | None, categories: Categories,
-          limits: ZipLimits | None, stream: object = None) -> None:
+          limits: ZipLimits | None, delimiter: str | None = None) -> None:
     if fmt == "csv":
         from cryonto.readers.csv import read_csv
-        from cryonto.readers.csv_stream import CsvStream
 
-        given = stream.delimiter if isinstance(stream, CsvStream) and not stream.detected else None
-        read_csv(path, study, categories, delimiter=given)
+        read_csv(path, study, categories, delimiter=delimiter)
     else:
         from cryonto.readers.maxqda import read_maxqda
 
@@ -171,37 +164,6 @@ def _write_segments(handle: IO[str], ds: CodedDataset, segments: Iterable[Segmen
             handle.write("".join(segment_lines(ds, batch)))
             batch.clear()
     handle.write("".join(segment_lines(ds, batch)))
-
-
-def _finish(fmt: str, ds: CodedDataset, counts_in: Counts, counts_out: Counts, adjustments: list,
-            path: Path, mapping: Path | str | None, categories: Categories,
-            strict_codes: bool, first_uses: list[Segment]) -> ImportResult:
-    """`import_file`'s steps after reading, on a dataset whose segments were written."""
-    from cryonto.mapping import near_misses
-
-    summary: dict[str, object] | None = None
-    if mapping is not None:
-        from cryonto.readers.sssom import apply_mapping, read_mapping
-
-        summary = dict(apply_mapping(read_mapping(mapping), ds, categories))
-        summary["file"] = str(mapping)
-    ds.segments = first_uses  # near_misses names where a code is first used
-    try:
-        warnings = near_misses(ds, categories.system)
-    finally:
-        ds.segments = []
-    if strict_codes and warnings:
-        more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
-        raise CryontoError(f"{warnings[0]}{more}; --strict-codes makes this an error", str(path))
-    expected = adjusted(counts_in, adjustments)
-    if counts_out != expected:
-        raise CryontoError("counts do not add up, nothing written: "
-                           + _difference(expected, counts_out, "expected", "built"), str(path))
-    _fix_iris(ds)
-    return ImportResult(dataset=ds, counts_in=counts_in, counts_out=counts_out,
-                        unmapped=[code.key for code in ds.unmapped_codes()], format=fmt,
-                        source=str(path), adjustments=adjustments, mapping=summary,
-                        warnings=warnings)
 
 
 def _whole(fmt: str, path: Path, handle: IO[str], study: str | None,
