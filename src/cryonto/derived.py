@@ -24,13 +24,10 @@ from collections.abc import Iterable, Iterator
 
 from cryonto import resources
 from cryonto.rdf import BlankNode, GraphStore, Literal, NamedNode, Quad
+from cryonto.vocab import CRY, DCTERMS, OA, XSD
 
 DERIVED_GRAPH = "https://w3id.org/cryonto/graph/derived"
 DV = "https://w3id.org/cryonto/derived/"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_OA = "http://www.w3.org/ns/oa#"
-_DCTERMS = "http://purl.org/dc/terms/"
-_CRY = "https://w3id.org/cryonto/"
 #: the mapping predicates the default rule counts (besides "direct")
 COUNTED = ("direct", "exactMatch", "closeMatch", "narrowMatch")
 _MARKER = NamedNode(DV + "graph")
@@ -56,7 +53,7 @@ def derive(store: GraphStore) -> int:
         node = BlankNode()
         quads.append(Quad(node, NamedNode(DV + "kind"), Literal(kind), graph))
         quads.append(Quad(node, NamedNode(DV + "n"),
-                          Literal(str(weight), datatype=NamedNode(_XSD + "integer")), graph))
+                          Literal(str(weight), datatype=NamedNode(XSD.integer)), graph))
         for name, value in fields:
             term = Literal(value) if isinstance(value, str) else value
             quads.append(Quad(node, NamedNode(DV + name), term, graph))  # type: ignore[arg-type]
@@ -78,12 +75,12 @@ class _Facts:
         self.transcripts = {row[0]: int(row[1].value)  # type: ignore[union-attr]
                             for row in store.select(resources.sparql("store/derived-transcripts"))}
         self.named = {row[0] for row in store.select(resources.sparql("store/derived-notations"))}
-        self.codes = _scan(store, _OA + "hasBody")
-        self.targets = _scan(store, _OA + "hasTarget")
-        self.sources = _scan(store, _OA + "hasSource")
-        self.part_of = _scan(store, _DCTERMS + "isPartOf")
-        self.orientation = _scan(store, _CRY + "orientation")
-        self.creator = _scan(store, _DCTERMS + "creator")
+        self.codes = _scan(store, OA.hasBody)
+        self.targets = _scan(store, OA.hasTarget)
+        self.sources = _scan(store, OA.hasSource)
+        self.part_of = _scan(store, DCTERMS.isPartOf)
+        self.orientation = _scan(store, CRY.orientation)
+        self.creator = _scan(store, DCTERMS.creator)
 
     def union(self, table: dict[Term, tuple[Term, ...]], keys: Iterable[Term]) -> set[Term]:
         return {v for k in keys for v in table.get(k, ())}
@@ -192,7 +189,7 @@ def _sig(vias: Iterable[str]) -> tuple[str, ...]:
 
 
 def _int(n: int) -> Literal:
-    return Literal(str(n), datatype=NamedNode(_XSD + "integer"))
+    return Literal(str(n), datatype=NamedNode(XSD.integer))
 
 
 def _scan(store: GraphStore, predicate: str) -> dict[Term, tuple[Term, ...]]:
