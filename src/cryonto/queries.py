@@ -31,11 +31,10 @@ from cryonto.rdf import GraphStore, Literal, NamedNode, QueryResult, bind_values
 from cryonto.rdf.formats import answer_bytes, answer_from_bytes
 from cryonto.rdf.guard import check
 from cryonto.remote.client import RemoteEndpoint
-from cryonto.vocab import ONTOLOGY_GRAPH, PREFIXES
+from cryonto.vocab import ONTOLOGY_GRAPH, PREFIXES, XSD
 
 PARAM_TYPES = ("iri", "concept", "literal", "integer", "decimal", "boolean")
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 _HEADER = re.compile(r"^#\s*(title|question|param|description|columns)\s*:\s*(.*?)\s*$",
                      re.IGNORECASE)
 _PARAM = re.compile(
@@ -245,7 +244,7 @@ def convert_param(param: Param, value: object) -> NamedNode | Literal:
             text = str(value)
         if not re.fullmatch(r"[+-]?\d+", text):
             raise CryontoError(f"{where} must be an integer, not {text!r}")
-        return Literal(str(int(text)), datatype=NamedNode(_XSD + "integer"))
+        return Literal(str(int(text)), datatype=NamedNode(XSD.integer))
     if param.type == "decimal":
         try:
             float(text)
@@ -253,13 +252,13 @@ def convert_param(param: Param, value: object) -> NamedNode | Literal:
             raise CryontoError(f"{where} must be a number, not {text!r}") from None
         if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", text):
             raise CryontoError(f"{where} must be a decimal number, not {text!r}")
-        return Literal(text, datatype=NamedNode(_XSD + "decimal"))
+        return Literal(text, datatype=NamedNode(XSD.decimal))
     if param.type == "boolean":
         lowered = text.lower()
         if lowered not in ("true", "false", "1", "0", "yes", "no"):
             raise CryontoError(f"{where} must be true or false, not {text!r}")
         truth = lowered in ("true", "1", "yes")
-        return Literal("true" if truth else "false", datatype=NamedNode(_XSD + "boolean"))
+        return Literal("true" if truth else "false", datatype=NamedNode(XSD.boolean))
     return Literal(str(value))
 
 

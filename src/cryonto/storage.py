@@ -23,14 +23,13 @@ from cryonto.derived import derive, has_derived
 from cryonto.errors import CryontoError
 from cryonto.rdf import GraphStore, Literal, NamedNode, Quad, graph_iri_for, rdf_format_for
 from cryonto.rdf.persistent import DiskStore, StoreError
-from cryonto.vocab import ONTOLOGY_GRAPH
+from cryonto.vocab import ONTOLOGY_GRAPH, XSD
 
 __all__ = ["FileLoad", "GraphInfo", "LoadReport", "StoreError", "StoreInfo", "data_store",
            "load", "open_store", "store_info", "stored_graphs"]
 
 META_GRAPH = "https://w3id.org/cryonto/graph/store"
 STORE = "https://w3id.org/cryonto/store/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 #: what a command reading coded data takes: RDF files, or an open store
 DataSource = Sequence[Path | str] | GraphStore
@@ -208,9 +207,9 @@ def _record(store: DiskStore, graph: str, path: Path | None, digest: str) -> int
     quads = [
         Quad(subject, NamedNode(STORE + "sha256"), Literal(digest), meta),
         Quad(subject, NamedNode(STORE + "triples"),
-             Literal(str(triples), datatype=NamedNode(XSD + "integer")), meta),
+             Literal(str(triples), datatype=NamedNode(XSD.integer)), meta),
         Quad(subject, NamedNode(STORE + "loaded"),
-             Literal(now, datatype=NamedNode(XSD + "dateTime")), meta),
+             Literal(now, datatype=NamedNode(XSD.dateTime)), meta),
     ]
     if path is not None:
         quads.append(Quad(subject, NamedNode(STORE + "sourceFile"),

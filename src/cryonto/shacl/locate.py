@@ -16,6 +16,7 @@ from cryonto import resources
 from cryonto.rdf import BlankNode, GraphStore, Literal, NamedNode, Quad, Triple
 from cryonto.shacl.report import Location
 from cryonto.shacl.terms import Term, plain, short
+from cryonto.vocab import OA
 
 #: rows per query (VALUES blocks of this many nodes) for the few results that are no segment
 _CHUNK = 2000
@@ -25,11 +26,10 @@ _CHUNK = 2000
 #: against 4.2 s): there a term costs nothing to hand out, on disk each one is a read
 BULK = 5000
 
-_OA = "http://www.w3.org/ns/oa#"
 _TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_ANNOTATION = NamedNode(_OA + "Annotation")
-_HAS_TARGET = NamedNode(_OA + "hasTarget")
-_HAS_SELECTOR = NamedNode(_OA + "hasSelector")
+_ANNOTATION = NamedNode(OA.Annotation)
+_HAS_TARGET = NamedNode(OA.hasTarget)
+_HAS_SELECTOR = NamedNode(OA.hasSelector)
 _IDENTIFIER = NamedNode("http://purl.org/dc/terms/identifier")
 _SOURCE_FILE = NamedNode("https://w3id.org/cryonto/sourceFile")
 _SOURCE_LOCATOR = NamedNode("https://w3id.org/cryonto/sourceLocator")

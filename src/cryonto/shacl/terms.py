@@ -9,11 +9,10 @@ from collections.abc import Mapping
 import rdflib
 
 from cryonto.rdf import BlankNode, Literal, NamedNode
-from cryonto.vocab import compact
+from cryonto.vocab import RDF, SH, compact
+from cryonto.vocab import XSD as XSD  # re-exported: compile and report read it from here
 
-SH = "http://www.w3.org/ns/shacl#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = RDF.type
 VIOLATION, WARNING, INFO = SH + "Violation", SH + "Warning", SH + "Info"
 SEVERITY_NAMES = {VIOLATION: "Violation", WARNING: "Warning", INFO: "Info"}
 
