@@ -22,7 +22,9 @@ a core, so CPU seconds are shown too.
 * load       ``cryonto load FILE --store DIR``; ``validate --store`` validates the store;
 * pySHACL    plain pySHACL (rdflib parse of ontology + data, ``pyshacl.validate``);
 * turbo      pyshacl-turbo (``--turbo`` names a Python that has it) on the same rdflib
-             graph; verdicts compared as (focus, path, value, component, severity) sets.
+             graph, and again on a pyoxigraph store holding the same files (the set-up in
+             which issue 13 measured it, its fastest); verdicts compared as (focus, path,
+             value, component, severity) sets.
 """
 
 from __future__ import annotations
@@ -135,10 +137,16 @@ _PEER = """
     import logging
     logging.getLogger('rdflib.term').setLevel(logging.ERROR)
     import rdflib
-    graph = rdflib.Graph()
-    for f in {ontology!r}:
-        graph.parse(f, format='turtle')
-    graph.parse({ttl!r}, format='turtle')
+    if {on_store!r}:
+        import pyoxigraph as ox
+        graph = ox.Store()
+        for f in [*{ontology!r}, {ttl!r}]:
+            graph.bulk_load(path=f, format=ox.RdfFormat.TURTLE)
+    else:
+        graph = rdflib.Graph()
+        for f in {ontology!r}:
+            graph.parse(f, format='turtle')
+        graph.parse({ttl!r}, format='turtle')
     shapes = rdflib.Graph()
     for f in {shapes!r}:
         shapes.parse(f, format='turtle')
@@ -150,13 +158,16 @@ _PEER = """
 """
 
 
-def peer(module: str, ttl: Path, out: Path, python: str = sys.executable) -> dict:
+def peer(module: str, ttl: Path, out: Path, python: str = sys.executable,
+         on_store: bool = False) -> dict:
+    """A peer validator; `on_store` hands it a pyoxigraph store instead of an rdflib graph."""
     from cryonto import resources
     from cryonto.shacl import profile_files
 
     body = f"import {module}\n" + textwrap.dedent(_PEER).format(
         ontology=[str(p) for p in resources.ontology_files()], ttl=str(ttl),
-        shapes=[str(p) for p in profile_files("core")], module=module, out=str(out))
+        shapes=[str(p) for p in profile_files("core")], module=module, out=str(out),
+        on_store=on_store)
     return child(body, python=python)
 
 
@@ -170,6 +181,10 @@ def peer_keys(report_nt: Path) -> set[tuple]:
     return {r.key() for r in results_from_report_graph(graph)}
 
 
+#: the peer columns; `--peer-columns` picks some
+PEERS = ("pyshacl", "turbo", "turbo-store")
+
+
 # -- tables ---------------------------------------------------------------------------
 
 def fmt(step: dict | None) -> str:
@@ -178,11 +193,13 @@ def fmt(step: dict | None) -> str:
     return f"{step['wall']:.1f} s ({step['cpu']:.1f} cpu, {step['rss_mb']:.0f} MB)"
 
 
-def peers_table(sizes: list[int], tmp: Path, turbo: str | None) -> None:
+def peers_table(sizes: list[int], tmp: Path, turbo: str | None,
+                wanted: tuple[str, ...] = PEERS) -> None:
     print(f"\n## validate vs peers (issue shape, profile core); load average {loadavg()}\n")
-    print("| segments | results | cryonto validate | plain pySHACL | pyshacl-turbo | "
-          "vs pySHACL | vs turbo | same verdict |")
-    print("|---:|---:|---|---|---|---:|---:|---|")
+    print("| segments | results | cryonto validate | plain pySHACL | pyshacl-turbo (rdflib graph) "
+          "| pyshacl-turbo (pyoxigraph store) | vs pySHACL | vs turbo | vs turbo on a store "
+          "| same verdict |")
+    print("|---:|---:|---|---|---|---|---:|---:|---:|---|")
     for n in sizes:
         ttl = make_study(n, tmp)
         keys_file = tmp / f"keys{n}.json"
@@ -190,14 +207,16 @@ def peers_table(sizes: list[int], tmp: Path, turbo: str | None) -> None:
         ours_keys = {tuple(k) for k in json.loads(keys_file.read_text())}
         rows = {}
         same = []
-        for name, module, python in (("pyshacl", "pyshacl", sys.executable),
-                                     ("turbo", "pyshacl_turbo", turbo)):
-            if python is None:
+        for name, module, python, on_store in (
+                ("pyshacl", "pyshacl", sys.executable, False),
+                ("turbo", "pyshacl_turbo", turbo, False),
+                ("turbo-store", "pyshacl_turbo", turbo, True)):
+            if python is None or name not in wanted:
                 rows[name] = None
                 continue
             out = tmp / f"{name}{n}.nt"
             try:
-                rows[name] = peer(module, ttl, out, python)
+                rows[name] = peer(module, ttl, out, python, on_store)
             except (RuntimeError, subprocess.TimeoutExpired) as error:
                 print(f"<!-- {name} failed at {n}: {str(error)[:300]} -->")
                 rows[name] = None
@@ -208,7 +227,8 @@ def peers_table(sizes: list[int], tmp: Path, turbo: str | None) -> None:
             return f"{other['wall'] / mine['wall']:.0f}×" if other else "–"
 
         print(f"| {n:,} | {mine['result']['results']:,} | {fmt(mine)} | {fmt(rows['pyshacl'])} "
-              f"| {fmt(rows['turbo'])} | {ratio(rows['pyshacl'])} | {ratio(rows['turbo'])} | "
+              f"| {fmt(rows['turbo'])} | {fmt(rows['turbo-store'])} | {ratio(rows['pyshacl'])} "
+              f"| {ratio(rows['turbo'])} | {ratio(rows['turbo-store'])} | "
               f"{'; '.join(same) or '–'} |", flush=True)
 
 
@@ -330,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a Python interpreter with pyshacl-turbo installed (default: this "
                              "one, if it has it; else the column stays empty)")
     parser.add_argument("--only", default="peers,floor,queries")
+    parser.add_argument("--peer-columns", default=",".join(PEERS),
+                        help="which peers to run (pyshacl, turbo, turbo-store)")
     args = parser.parse_args(argv)
     if args.turbo is None:
         import importlib.util
@@ -347,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         if "queries" in only:
             queries_table(sizes(args.queries), tmp, args.keep)
         if "peers" in only:
-            peers_table(sizes(args.peers), tmp, args.turbo)
+            peers_table(sizes(args.peers), tmp, args.turbo,
+                        tuple(args.peer_columns.split(",")))
     return 0
 
 
