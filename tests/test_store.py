@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -134,6 +138,29 @@ def test_serve_answers_from_the_store(loaded: Path) -> None:
         }, headers={"Accept": "application/sparql-results+json"}, timeout=30)
         assert answer.status_code == 200
         assert answer.json()["results"]["bindings"][0]["n"]["value"] == "17"
+
+
+@pytest.mark.integration
+def test_serve_query_page_offers_the_store_variants(loaded: Path) -> None:
+    """The page's text for a counting query reads the derived counts and answers as the
+    library text does on the files (what `cryonto query --store` runs)."""
+    browser = {"Accept": "text/html"}
+    with cli_server("--store", str(loaded)) as url:
+        page = httpx.get(f"{url}/", headers=browser, timeout=30).text
+        texts = {name: html.unescape(text) for name, text in re.findall(
+            r'<option value="([^"]+)" data-query="([^"]*)"', page)}
+        shown = texts["segments-per-category"]
+        assert "https://w3id.org/cryonto/derived/" in shown
+        assert "oa:hasBody" not in texts["segments-per-category"]
+        assert "oa:hasBody" in texts["segments-for-category"]  # a listing: no variant
+        answer = httpx.get(f"{url}/sparql", params={"query": shown}, timeout=30,
+                           headers={"Accept": "text/csv"})
+        assert answer.status_code == 200
+    served = sorted(csv.DictReader(io.StringIO(answer.text)), key=lambda r: r["notation"])
+    on_files = cli("query", "segments-per-category", "--data", EXAMPLE, "-f", "csv")
+    expected = sorted(csv.DictReader(io.StringIO(on_files.output)), key=lambda r: r["notation"])
+    assert served and [dict(r) for r in served] == [dict(r) for r in expected]
+    assert any(int(r["segments"]) > 0 for r in served)
 
 
 # -- missing, corrupt and locked: one line, exit 2 ------------------------------------

@@ -100,7 +100,7 @@ class Endpoint:
         """The query library for the query page (prepared once: the guard parses each text)."""
         with self._named_lock:
             if self._named is None:
-                self._named = named_queries()
+                self._named = named_queries(self.store)
             return self._named
 
     def warm(self) -> None:

@@ -222,11 +222,14 @@ def _formats(iri: str) -> list[tuple[str, str]]:
         ("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdf"))]
 
 
-def named_queries() -> list[NamedQuery]:
+def named_queries(store: GraphStore | None = None) -> list[NamedQuery]:
     """The query library (`cryonto.queries`), each text with its default parameters bound.
 
-    A query whose text cannot be prepared is shown as written; a broken
-    library must not take the query page down.
+    Given the served store, a counting query is shown as `cryonto query --store` runs it:
+    its variant over the derived counts when the store has them, so the page's Run button
+    answers in tenths of a second instead of joining every segment. A query whose text
+    cannot be prepared is shown as written; a broken library must not take the query page
+    down.
     """
     try:
         from cryonto import queries
@@ -239,7 +242,9 @@ def named_queries() -> list[NamedQuery]:
         return []
     for info in infos:
         try:
-            _, text, _ = queries.prepare(info.name)
+            chosen = (queries.derived_variant(info.name, store) if store is not None
+                      else info.name)
+            _, text, _ = queries.prepare(chosen)
         except Exception:
             try:
                 text = queries.load_query(info.name).text
