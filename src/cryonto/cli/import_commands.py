@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -49,6 +50,12 @@ from cryonto.render import table
 @click.option("--delimiter", type=click.Choice(("auto", ",", ";", "tab")), default="auto",
               show_default=True, help="csv: the field delimiter (auto: the one that splits "
               "the header into known columns).")
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Then load the file written into the persistent store DIR (as `cryonto "
+              "load OUTPUT --store DIR`; created, private, if absent).")
+@click.option("--replace", is_flag=True,
+              help="With --store: replace the graph of an OUTPUT loaded before (otherwise "
+              "refused before importing).")
 @click.option("--all", "all_codes", is_flag=True,
               help="List every unmapped study code, not the first 20 (--json always does).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -56,7 +63,8 @@ def import_command(fmt: str, file: Path, output: Path | None, references: Path |
                    study: str | None, mapping: Path | None, ontology: tuple[Path, ...],
                    max_unpacked: int, max_ratio: float, positions: str, coder_from: str,
                    strict_codes: bool, texts: Path | None, delimiter: str,
-                   all_codes: bool, as_json: bool) -> None:
+                   store_dir: Path | None, replace: bool, all_codes: bool,
+                   as_json: bool) -> None:
     """Import coded data: FORMAT is csv, maxqda or refi; FILE the export.
 
     FORMAT findings reads your own findings (CSV, YAML or JSON; see
@@ -68,6 +76,9 @@ def import_command(fmt: str, file: Path, output: Path | None, references: Path |
     written. If they do not add up, nothing is written and the exit code is 2.
     Then the codes defined against those used, and each unmapped study code
     with its number of segments (the first 20; --all: every one).
+
+    With --store DIR the file written is then loaded into that store, as
+    `cryonto load OUTPUT --store DIR` would (import to a .nt file to stream).
     """
     from cryonto.errors import CryontoError
     from cryonto.importing import import_to_turtle
@@ -80,17 +91,41 @@ def import_command(fmt: str, file: Path, output: Path | None, references: Path |
         raise CryontoError("-o/--output is required for " + fmt)
     if fmt.lower() != "refi" and (positions != "auto" or coder_from != "coding"):
         raise CryontoError("--positions and --coder-from apply to refi imports only")
-    write = import_to_ntriples if output.suffix.lower() == ".nt" else import_to_turtle
-    result = write(
-        fmt, file, output, study=study, mapping=mapping, ontology=list(ontology) or None,
+    if replace and store_dir is None:
+        raise CryontoError("--replace goes with --store DIR")
+    options: dict[str, Any] = dict(
+        study=study, mapping=mapping, ontology=list(ontology) or None,
         limits=ZipLimits(max_total=max_unpacked, max_ratio=max_ratio),
         positions=None if positions == "auto" else positions, coder_from=coder_from,
         strict_codes=strict_codes, texts=texts,
         delimiter={"auto": None, "tab": "\t"}.get(delimiter, delimiter))
+    if store_dir is not None:
+        from cryonto.cli.store_commands import load_lines
+        from cryonto.import_store import import_into_store
+
+        stored = import_into_store(
+            fmt, file, output, store_dir, replace=replace, **options,
+            progress=lambda path: click.echo(f"loading {path} …", err=True))
+        if as_json:
+            click.echo(json.dumps({**stored.imported.as_dict(),
+                                   "store": load_dict(stored.loaded)},
+                                  ensure_ascii=False, indent=2))
+            return
+        click.echo(summary_text(stored.imported, all_codes))
+        click.echo("\n".join(load_lines(stored.loaded)))
+        return
+    write = import_to_ntriples if output.suffix.lower() == ".nt" else import_to_turtle
+    result = write(fmt, file, output, **options)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(summary_text(result, all_codes))
+
+
+def load_dict(report) -> dict:
+    """What `load` did, for --json."""
+    return {"store": str(report.store), "created": report.created, "ontology": report.ontology,
+            "files": [vars(item) for item in report.files]}
 
 
 def _import_findings(file: Path, output: Path | None, references: Path | None,

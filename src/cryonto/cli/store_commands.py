@@ -59,12 +59,19 @@ def load_command(data: tuple[Path, ...], store_dir: Path, replace: bool) -> None
         click.echo(f"loading {path} …", err=True)
 
     report = load(list(data), store_dir, replace=replace, progress=progress)
+    click.echo("\n".join(load_lines(report)))
+
+
+def load_lines(report: Any) -> list[str]:
+    """What `load` did, a line per step (shared with `import --store`)."""
+    lines = []
     if report.created:
-        click.echo(f"created store {store_dir} (private: mode 0700)")
+        lines.append(f"created store {report.store} (private: mode 0700)")
     if report.ontology == "loaded":
-        click.echo("ontology: loaded")
+        lines.append("ontology: loaded")
     for item in report.files:
-        click.echo(f"{item.path}: {item.action} ({item.triples} triples) -> <{item.graph}>")
+        lines.append(f"{item.path}: {item.action} ({item.triples} triples) -> <{item.graph}>")
+    return lines
 
 
 @main.group("store")
