@@ -125,3 +125,12 @@ def test_python_api(tmp_path: Path) -> None:
     assert stored.imported.counts_written.segments == 17
     assert [f.action for f in stored.loaded.files] == ["loaded"]
     assert stored.loaded.files[0].triples > 0
+
+
+def test_a_corrupt_store_is_refused_before_importing(tmp_path: Path) -> None:
+    db = tmp_path / "db"
+    assert cli("import", "csv", CSV, "-o", tmp_path / "first.nt", "--store", db).exit_code == 0
+    (db / "CURRENT").write_text("garbage\n", encoding="utf-8")
+    done = cli("import", "csv", CSV, "-o", tmp_path / "second.nt", "--store", db)
+    assert done.exit_code == 2 and done.stderr.count("\n") == 1 and "corrupt" in done.stderr
+    assert not (tmp_path / "second.nt").exists()
