@@ -14,7 +14,14 @@ dates) is written, then, each step in its own child process (wall, CPU, peak RSS
 * validate   ``cryonto validate`` of that file, profile core (load ontology + data,
              compiled shapes, locate, text): the existing path, unchanged here;
 * whole      (only for the sizes in ``--whole``) ``import_to_turtle``, the whole-file
-             import, for comparison.
+             import, for comparison;
+* load       (``--store``) ``cryonto load X.nt --store DIR``: bulk load into the on-disk
+             store plus the derived counts;
+* validate --store  (``--store``) ``cryonto validate --store DIR --on-disk``: the bounded
+             memory path of a study too big for memory.
+
+``--no-validate`` skips ``validate FILE`` (at 10^6 it holds the whole graph, like the
+floor: about 9 GB); ``--no-floor`` skips the in-memory floor.
 
 Ratios are to the floor of the same run: wall and, as the machine is shared, CPU too.
 Targets (issue 13): import + validate at most 4x the floor at 3x10^5; every step at
@@ -56,35 +63,65 @@ def whole(csv_path: Path, out: Path) -> dict:
     """)
 
 
-def ratio(step: dict | None, base: dict) -> str:
-    if step is None:
+def load_store(nt: Path, db: Path) -> dict:
+    return child(f"""
+        from cryonto.storage import load
+        load([{str(nt)!r}], {str(db)!r})
+    """)
+
+
+def validate_on_disk(db: Path) -> dict:
+    return child(f"""
+        from cryonto.shacl import validate_stored
+        from cryonto.storage import open_store
+        with open_store({str(db)!r}) as store:
+            report = validate_stored(store, 'core', in_memory=False)
+            report.to_text()
+        result = {{'results': len(report.results)}}
+    """)
+
+
+def ratio(step: dict | None, base: dict | None) -> str:
+    if step is None or base is None:
         return "–"
     return f"{step['wall'] / base['wall']:.1f}× ({step['cpu'] / base['cpu']:.1f}× cpu)"
 
 
-def table(sizes: list[int], whole_sizes: set[int], tmp: Path, validate: bool) -> None:
+def table(sizes: list[int], whole_sizes: set[int], tmp: Path, validate: bool,
+          store: bool = False, with_floor: bool = True) -> None:
     from issue_shape import write_issue_csv
 
     print(f"\n## streaming import + validate vs the floor (issue shape); load average "
           f"{loadavg()}\n")
     print("| segments | floor: bulk_load .nt | streaming import | validate FILE | import / floor"
-          " | import + validate / floor | whole import (Turtle) |")
-    print("|---:|---|---|---|---:|---:|---|")
+          " | import + validate / floor | whole import (Turtle) | load --store "
+          "| validate --store --on-disk | import + load + validate --store / floor |")
+    print("|---:|---|---|---|---:|---:|---|---|---|---:|")
     for n in sizes:
         csv_path, nt = tmp / f"issue{n}.csv", tmp / f"issue{n}.nt"
         rows = write_issue_csv(csv_path, n)
         streamed = stream(csv_path, nt)
-        base = floor_nt(nt)
+        base = floor_nt(nt) if with_floor else None
         checked = ours(nt) if validate else None
-        both = None
-        if checked is not None:
-            both = {k: streamed[k] + checked[k] for k in ("wall", "cpu")}
         old = whole(csv_path, tmp / f"issue{n}.ttl") if n in whole_sizes else None
+        loaded = on_disk = None
+        if store:
+            loaded = load_store(nt, tmp / f"db{n}")
+            on_disk = validate_on_disk(tmp / f"db{n}")
         print(f"| {rows:,} | {fmt(base)} | {fmt(streamed)} | {fmt(checked)} | "
-              f"{ratio(streamed, base)} | {ratio(both, base)} | {fmt(old)} |", flush=True)
+              f"{ratio(streamed, base)} | {ratio(_sum(streamed, checked), base)} | {fmt(old)} | "
+              f"{fmt(loaded)} | {fmt(on_disk)} | "
+              f"{ratio(_sum(streamed, loaded, on_disk), base)} |", flush=True)
         for path in (csv_path, nt, tmp / f"issue{n}.ttl"):
             path.unlink(missing_ok=True)
     print(f"\nload average after: {loadavg()}")
+
+
+def _sum(*steps: dict | None) -> dict | None:
+    """Wall and CPU of steps run one after the other; None if one did not run."""
+    if any(step is None for step in steps):
+        return None
+    return {k: sum(step[k] for step in steps if step is not None) for k in ("wall", "cpu")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,11 +131,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--whole", default="100000",
                         help="sizes at which the whole-file import runs too ('' for none)")
     parser.add_argument("--no-validate", action="store_true", help="skip the validate step")
+    parser.add_argument("--store", action="store_true",
+                        help="also load into an on-disk store and validate it there")
+    parser.add_argument("--no-floor", action="store_true", help="skip the in-memory floor")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     whole_sizes = {int(s) for s in args.whole.split(",") if s}
     with tempfile.TemporaryDirectory(prefix="cryonto-bench-stream-") as tmp:
-        table(sizes, whole_sizes, Path(tmp), not args.no_validate)
+        table(sizes, whole_sizes, Path(tmp), not args.no_validate, args.store,
+              not args.no_floor)
     return 0
 
 
