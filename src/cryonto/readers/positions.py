@@ -127,11 +127,18 @@ def origin_unit(origin: str | None) -> str:
 def decide(selections: Iterable[Selection], origin: str | None,
            forced: str | None = None) -> Decision:
     """Choose the unit of a project's text positions (see the module docstring)."""
-    prior = origin_unit(origin)
-    shown = f"origin {origin!r}" if origin else "no origin attribute"
     if forced in UNITS:
         return Decision(forced, "given with --positions")
     evidence = {CODEPOINTS: Evidence(), UTF16: Evidence()}
+    differing = gather(selections, evidence)
+    return conclude(differing, evidence, origin)
+
+
+def gather(selections: Iterable[Selection], evidence: dict[str, Evidence]) -> int:
+    """Add these selections' evidence to `evidence`; how many differ between the units.
+
+    Evidence adds up, so a project read source by source (the streaming import) gathers
+    it per source and concludes once, as `decide` does for all selections at once."""
     differing = 0
     for sel in selections:
         off = sel.offsets
@@ -147,6 +154,13 @@ def decide(selections: Iterable[Selection], origin: str | None,
             if sel.name is not None and off.text[a:b].strip() == sel.name.strip():
                 ev.names += 1
             ev.boundaries += boundary_score(off.text, a) + boundary_score(off.text, b)
+    return differing
+
+
+def conclude(differing: int, evidence: dict[str, Evidence], origin: str | None) -> Decision:
+    """The unit the gathered evidence decides, else the origin's."""
+    prior = origin_unit(origin)
+    shown = f"origin {origin!r}" if origin else "no origin attribute"
     cp, u16 = evidence[CODEPOINTS], evidence[UTF16]
 
     def done(unit: str, why: str) -> Decision:
