@@ -171,7 +171,7 @@ def write_qdpx(path: Path, xml: bytes, files: dict[str, bytes]) -> Path:
     return path
 
 
-@settings(max_examples=120, deadline=None,
+@settings(max_examples=200, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(project=projects(), options=st.sampled_from(
     [{}, {}, {"positions": "utf16"}, {"positions": "codepoints"},
@@ -203,6 +203,11 @@ GOOD = (f'<Project xmlns="{NS}" name="p"><Users><User guid="U1" name="ana"/></Us
                  '<PlainTextSelection guid="S0" startPosition="0" endPosition="1">'
                  '<Coding guid="C1"><CodeRef targetGUID="K0"/></Coding>'
                  "</PlainTextSelection></TextSource></Sources>"),  # a guid in two sources
+    GOOD.replace("</TextSource></Sources>", '</TextSource><TextSource guid="D1" name="e">'
+                 + "".join(f'<PlainTextSelection guid="{g}" startPosition="0" endPosition="1">'
+                           f'<Coding guid="C{g}"><CodeRef targetGUID="K0"/></Coding>'
+                           "</PlainTextSelection>" for g in ("S1", "S0"))
+                 + "</TextSource></Sources>"),  # ... though its range merges it in there
     GOOD.replace("<Project", "<Other"),
     "",
 ])

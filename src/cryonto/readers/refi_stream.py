@@ -259,14 +259,16 @@ class RefiStream(_Reader):
         """Positions in code points, merges, segments: `read_refi`'s steps for one source."""
         scratch = ReadResult(self.ds, counts_of())
         place_positions(selections, None, unit, scratch, self.xml_name)
-        kept, merged = merge_selections(selections, self.xml_name)
-        self._merged.add(merged)
-        for sel in kept:
-            key = hash(sel.guid)
-            if key in self._guids:  # maybe: read_refi names the selection
+        ours: dict[int, _Sel] = {}
+        for sel in selections:  # every guid, before merges (read_refi: all, globally)
+            ours.setdefault(hash(sel.guid), sel)
+        for key, sel in ours.items():
+            if key in self._guids:  # or a hash collision: read_refi then tells
                 raise CryontoError(f"selection guid {sel.guid} also appears in another source",
                                    self.xml_name, sel.element)
-            self._guids.add(key)
+        self._guids.update(ours)
+        kept, merged = merge_selections(selections, self.xml_name)
+        self._merged.add(merged)
         uncoded = [s for s in kept if not s.codes]
         if uncoded:
             self._uncoded.append((index, uncoded))
