@@ -14,6 +14,7 @@ which tool counts what.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -28,6 +29,10 @@ UNIT_NAMES = {CODEPOINTS: "code points", UTF16: "UTF-16 code units"}
 UTF16_ORIGINS = ("nvivo", "utf-16", "utf16")
 
 
+#: a character outside the Basic Multilingual Plane
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 def is_astral(char: str) -> bool:
     return ord(char) > 0xFFFF
 
@@ -37,7 +42,7 @@ class Offsets:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.astral = [i for i, c in enumerate(text) if ord(c) > 0xFFFF]
+        self.astral = [m.start() for m in ASTRAL.finditer(text)]  # C speed, not per char
         # UTF-16 offset at which each astral character starts
         self.astral16 = [i + n for n, i in enumerate(self.astral)]
         self.length16 = len(text) + len(self.astral)

@@ -28,7 +28,6 @@ tests/test_refi_stream.py check both readers agree).
 
 from __future__ import annotations
 
-import re
 import zipfile
 import zlib
 from collections import Counter
@@ -43,6 +42,7 @@ from cryonto.coded import CodedDataset, Document, Segment, counts_of
 from cryonto.errors import CryontoError
 from cryonto.readers.common import Categories, ReadResult
 from cryonto.readers.positions import (
+    ASTRAL,
     CODEPOINTS,
     UNITS,
     Decision,
@@ -69,9 +69,6 @@ from cryonto.readers.refi_resolve import (
 )
 from cryonto.readers.refi_sources import _child_text, _Sel
 from cryonto.readers.xmlsafe import SafeZip, ZipLimits, is_zip, local, namespace
-
-#: a character outside the Basic Multilingual Plane (where the two units part)
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 class _Late(CryontoError):
@@ -232,16 +229,17 @@ class RefiStream(_Reader):
         self._unchecked += sum(1 for s in selections if s.raw is not None and s.source is None)
         differing = 0
         if self._forced is None:  # evidence for the unit, from texts where the units part
-            offsets: dict[int, Offsets] = {}
+            offsets: dict[int, Offsets | None] = {}
             texted = []
             for sel in selections:
                 if sel.raw is None or sel.source is None:
                     continue
                 key = id(sel.source)
-                if key not in offsets and _ASTRAL.search(sel.source):
-                    offsets[key] = Offsets(sel.source)
-                if key in offsets:
-                    texted.append(Selection(offsets[key], sel.raw[0], sel.raw[1], sel.name))
+                if key not in offsets:
+                    offsets[key] = Offsets(sel.source) if ASTRAL.search(sel.source) else None
+                found = offsets[key]
+                if found is not None:
+                    texted.append(Selection(found, sel.raw[0], sel.raw[1], sel.name))
             differing = gather(texted, self._evidence)
             self._differing += differing
         yield doc
