@@ -11,8 +11,8 @@ written is re-counted (the triples the count query reads, loaded into memory, in
 for a big file, and counted by the same query) before it appears, atomically. The SSSOM
 mapping and near-miss warnings touch the codes only, so they apply at the end.
 
-The generic CSV and MAXQDA workbooks (.xlsx) stream (`streams`); MAXQDA .csv exports
-and REFI projects are read whole and then written as N-Triples. A file the streaming
+The generic CSV, MAXQDA exports (.xlsx, .csv) and REFI projects stream (`streams`; REFI
+source by source, `readers.refi_stream`). A file the streaming
 reader refuses is read again by the whole-file reader: its error is the one reported,
 or, if it reads the file (a form only it knows), the import finishes without streaming,
 saying so in a note.
