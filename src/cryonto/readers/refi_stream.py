@@ -62,6 +62,7 @@ from cryonto.readers.refi import (
     segment_of,
 )
 from cryonto.readers.refi_resolve import (
+    CODER_RULES,
     place_positions,
     report_coders,
     report_positions,
@@ -112,14 +113,13 @@ class RefiStream(_Reader):
         self._origin: str | None = None
         self._sources = 0  # sources read (their index orders what is reported)
         self._codebook_root: Element | None = None
+        self._codes_read = False
         self._result: ReadResult | None = None
 
     # -- the project XML, one element at a time ----------------------------------------
     def items(self) -> Iterator[Document | Segment]:
         """Each document once its source is read (with its text, dropped after), and the
         segments of each source once it is finished."""
-        from cryonto.readers.refi_resolve import CODER_RULES
-
         if self.coder_from not in CODER_RULES:
             raise CryontoError(f"--coder-from {self.coder_from!r}")  # read_refi says more
         if not self.path.is_file():
@@ -199,8 +199,6 @@ class RefiStream(_Reader):
             self._codes_read = True
         elif tag in NOT_IMPORTED and tag not in self._sections:
             self._sections[tag] = removed + len(element)
-
-    _codes_read = False
 
     def _end(self, root: Element) -> None:
         _localize(root)
