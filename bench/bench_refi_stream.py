@@ -15,6 +15,8 @@ as in `bench_scale.py`):
 * import stream ``import_to_ntriples`` now (what ``cryonto import refi X -o X.nt`` runs);
 * floor         pyoxigraph ``Store().bulk_load`` (in memory) of the N-Triples written.
 
+With ``--maxqda N``: a MAXQDA .csv export of N rows imported whole and streaming.
+
 Ratios are to the whole-file step of the same run.
 """
 
@@ -89,6 +91,36 @@ def import_nt(path: Path, out: Path, positions: str | None, stream: bool) -> dic
     """)
 
 
+def maxqda_csv(n: int, path: Path) -> None:
+    """A MAXQDA 'Coded segments' .csv export (UTF-8 with BOM, as MAXQDA writes it)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["Color", "Document group", "Document name", "Code", "Begin", "End",
+                     "Segment", "Comment", "Created by", "Created", "Weight score"])
+    codes = ["Forms\\Protest crying", "Pause", "Scham", "Forms\\Giving space"]
+    for i in range(n):
+        writer.writerow(["#ff0000", "PDT", f"Interview {i // 60}", codes[i % 4], str(i % 60 + 1),
+                         str(i % 60 + 2), f"she cried and said {i} things " * 4, "",
+                         ["anna", "ben"][i % 2], "12.03.2024 14:22:10", "0"])
+    path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+
+
+def import_maxqda(path: Path, out: Path, stream: bool) -> dict:
+    off = "" if stream else """
+        import cryonto.streaming as s
+        s.streams = lambda fmt, path: False
+    """
+    return child(f"""
+        {off.strip()}
+        from cryonto.streaming import import_to_ntriples
+        r = import_to_ntriples('maxqda', {str(path)!r}, {str(out)!r})
+        result = r.counts_written.as_dict()
+    """)
+
+
 def floor_nt(nt: Path) -> dict:
     return child(f"""
         import pyoxigraph as ox
@@ -107,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--export-utf16", action="store_true",
                         help="write positions in UTF-16 units (as NVivo)")
     parser.add_argument("--positions", default="auto", choices=["auto", "codepoints", "utf16"])
+    parser.add_argument("--maxqda", default="",
+                        help="also MAXQDA .csv exports of these many rows, comma separated")
     args = parser.parse_args(argv)
     positions = None if args.positions == "auto" else args.positions
     print(f"\n## REFI import, whole vs streaming; load average {loadavg()}\n")
@@ -131,6 +165,19 @@ def main(argv: list[str] | None = None) -> int:
                   f"{fmt(ist)} | {ratio(ist, iw)} | {fmt(base)} |", flush=True)
             for path in tmp.iterdir():
                 path.unlink()
+        maxqda = [int(m) for m in args.maxqda.split(",") if m]
+        if maxqda:
+            print("\n| rows | MAXQDA .csv | import whole (.nt) | import stream (.nt) "
+                  "| stream / whole |\n|---:|---|---|---|---|")
+        for n in maxqda:
+            path = tmp / f"maxqda{n}.csv"
+            maxqda_csv(n, path)
+            iw = import_maxqda(path, tmp / "w.nt", stream=False)
+            ist = import_maxqda(path, tmp / "s.nt", stream=True)
+            print(f"| {n:,} | {path.stat().st_size / 1e6:.0f} MB | {fmt(iw)} | {fmt(ist)} | "
+                  f"{ratio(ist, iw)} |", flush=True)
+            for done in tmp.iterdir():
+                done.unlink()
     print(f"\nload average after: {loadavg()}")
     return 0
 
