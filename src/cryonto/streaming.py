@@ -11,8 +11,8 @@ written is re-counted (the triples the count query reads, loaded into memory, in
 for a big file, and counted by the same query) before it appears, atomically. The SSSOM
 mapping and near-miss warnings touch the codes only, so they apply at the end.
 
-The generic CSV and MAXQDA workbooks (.xlsx) stream (`streams`); MAXQDA .csv exports
-and REFI projects are read whole and then written as N-Triples. A file the streaming
+The generic CSV, MAXQDA exports (.xlsx, .csv) and REFI projects stream (`streams`; REFI
+source by source, `readers.refi_stream`). A file the streaming
 reader refuses is read again by the whole-file reader: its error is the one reported,
 or, if it reads the file (a form only it knows), the import finishes without streaming,
 saying so in a note.
@@ -27,13 +27,14 @@ import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
 from cryonto import resources
 from cryonto.atomic import refuse_overwrite, temp_sibling
-from cryonto.coded import CodedDataset, Counts, Segment, count_store
-from cryonto.coded.to_rdf import head_lines, segment_lines
+from cryonto.coded import CodedDataset, Counts, Document, Segment, count_store
+from cryonto.coded.to_rdf import document_lines, head_lines, segment_lines
 from cryonto.errors import CryontoError
 from cryonto.importing import ImportResult, check_written, import_file, settle
 from cryonto.rdf import GraphStore, NamedNode
@@ -58,16 +59,19 @@ def import_to_ntriples(fmt: str, path: Path | str, output: Path | str,
     fmt, path, output = fmt.lower(), Path(path), Path(output)
     ontologies = [ontology] if isinstance(ontology, str | Path) else list(ontology or ())
     refuse_overwrite(output, [path, mapping, *ontologies])
+    streamed_options = ("positions", "coder_from") if fmt == "refi" else ("delimiter",)
     unstreamed = sorted(k for k, v in options.items()
-                        if k not in ("positions", "coder_from", "delimiter")
-                        and v not in (None, False))
+                        if k not in streamed_options and v not in (None, False))
     fd, tmp_name = temp_sibling(output)
     try:
         with open(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as handle:
             try:
                 if unstreamed and streams(fmt, path):
                     raise _NotStreamable(f"option {', '.join(unstreamed)}")
-                if streams(fmt, path):
+                if fmt == "refi":
+                    result = _stream_refi(path, handle, study, mapping, ontology, limits,
+                                          strict_codes, options)
+                elif streams(fmt, path):
                     given = options.get("delimiter")
                     result = _stream(fmt, path, handle, study, mapping, ontology, limits,
                                      strict_codes, given if isinstance(given, str) else None)
@@ -103,7 +107,7 @@ def streams(fmt: str, path: Path | str) -> bool:
     """Whether `import_to_ntriples` reads this file row by row."""
     from cryonto.readers.maxqda_stream import SUFFIXES
 
-    return fmt == "csv" or (fmt == "maxqda" and Path(path).suffix.lower() in SUFFIXES)
+    return fmt in ("csv", "refi") or (fmt == "maxqda" and Path(path).suffix.lower() in SUFFIXES)
 
 
 def _stream(fmt: str, path: Path, handle: IO[str], study: str | None,
@@ -138,6 +142,66 @@ def _stream(fmt: str, path: Path, handle: IO[str], study: str | None,
     result.segments_per_code = per_code
     handle.writelines(head_lines(read.dataset))
     return result
+
+
+def _stream_refi(path: Path, handle: IO[str], study: str | None,
+                 mapping: Path | str | None, ontology: Path | str | Sequence[Path | str] | None,
+                 limits: ZipLimits | None, strict_codes: bool,
+                 options: dict[str, object]) -> ImportResult:
+    """A REFI project source by source (`readers.refi_stream`): each document's lines as its
+    source ends, then its segments'; the sources that wait for the position unit last."""
+    import zipfile
+    import zlib
+    from xml.etree.ElementTree import ParseError
+
+    from cryonto.readers.refi import read_refi
+    from cryonto.readers.refi_stream import RefiStream
+
+    positions = options.get("positions")
+    coder_from = options.get("coder_from") or "coding"
+    if not isinstance(positions, str | None) or not isinstance(coder_from, str):
+        raise CryontoError("--positions and --coder-from take text")
+    categories = Categories(ontology)
+    reader = RefiStream(path, study, categories, limits, positions, coder_from)
+    ds = reader.dataset
+    per_code: Counter[str] = Counter()
+    tally = [0, 0]  # segments, codings written
+    try:
+        batch: list[Segment] = []
+        for item in reader.items():
+            if isinstance(item, Document):
+                handle.write("".join(document_lines(ds, [item])))
+                continue
+            batch.append(item)
+            if len(batch) >= _BATCH:
+                _write_counted(handle, ds, batch, per_code, tally)
+        _write_counted(handle, ds, batch, per_code, tally)
+        _write_counted(handle, ds, list(reader.finish_pending()), per_code, tally)
+        read = reader.result()
+    except (CryontoError, ParseError, ValueError, LookupError, OSError, EOFError,
+            zipfile.BadZipFile, zlib.error) as error:
+        read_refi(path, study, categories, limits, positions=positions,  # its message
+                  coder_from=coder_from)
+        reason = error.reason if isinstance(error, CryontoError) else str(error)
+        raise _NotStreamable(reason) from None
+    counts = Counts(documents=len(read.dataset.documents), codes=len(read.dataset.codes),
+                    segments=tally[0], codings=tally[1], coders=len(read.dataset.coders))
+    result = settle("refi", path, read, categories, mapping, strict_codes, counts_out=counts,
+                    first_uses=reader.first_uses())
+    result.segments_per_code = per_code
+    handle.writelines(head_lines(replace(read.dataset, documents={})))
+    return result
+
+
+def _write_counted(handle: IO[str], ds: CodedDataset, batch: list[Segment],
+                   per_code: Counter[str], tally: list[int]) -> None:
+    """Write a batch of whole segments (each counts every code once) and empty it."""
+    for segment in batch:
+        per_code.update(segment.codes)
+        tally[1] += len(segment.codes)
+    tally[0] += len(batch)
+    handle.write("".join(segment_lines(ds, batch)))
+    batch.clear()
 
 
 def _read(fmt: str, path: Path, study: str | None, categories: Categories,

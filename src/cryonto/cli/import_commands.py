@@ -19,7 +19,8 @@ from cryonto.render import table
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Turtle file to write (written only if every count adds up); a .nt file gets "
-              "N-Triples, streamed from a CSV row by row (docs/import.md). Required, "
+              "N-Triples, streamed (CSV and MAXQDA row by row, REFI source by source; "
+              "docs/import.md). Required, "
               "except for findings (default FILE-stem.findings.ttl).")
 @click.option("--references", type=click.Path(dir_okay=False, path_type=Path),
               help="findings: BibTeX (.bib), RIS (.ris) or CSL-JSON (.json) resolving the "

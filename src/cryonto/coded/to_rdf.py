@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from cryonto.coded.types import CodedDataset, Segment
+from cryonto.coded.types import CodedDataset, Document, Segment
 from cryonto.errors import CryontoError
 from cryonto.rdf.ntriples import iri_term as _n
 from cryonto.rdf.ntriples import literal_term as _lit
@@ -25,6 +25,12 @@ def head_lines(ds: CodedDataset) -> Iterator[str]:
 def segment_lines(ds: CodedDataset, segments: Iterable[Segment]) -> Iterator[str]:
     """The lines of these segments alone, as `ntriple_lines` writes them (streaming import)."""
     return (f"{s} {p} {o} .\n" for seg in segments for s, p, o in _segment_triples(ds, seg))
+
+
+def document_lines(ds: CodedDataset, docs: Iterable[Document]) -> Iterator[str]:
+    """The lines of these documents alone (the streaming REFI import writes each with its
+    text as its source is read, then keeps the document without the text)."""
+    return (f"{s} {p} {o} .\n" for doc in docs for s, p, o in _document_triples(ds, doc))
 
 
 def turtle_prefixes(dataset: CodedDataset) -> dict[str, str]:
@@ -150,26 +156,32 @@ def _head_triples(ds: CodedDataset) -> Iterator[tuple]:
             yield node, T["identifier"], _lit(coder.guid)
 
     for doc in ds.documents.values():
-        node = _n(ds.document_iri(doc.key))
-        yield node, T["type"], T["Transcript"]
-        yield node, T["isPartOf"], study
-        yield node, T["title"], _lit(doc.name)
-        if doc.participant:
-            yield node, T["participant"], _lit(doc.participant)
-        if doc.orientation:
-            yield node, T["orientation"], _n(str(CRY) + doc.orientation)
-        if doc.language:
-            yield node, T["language"], _lit(doc.language)
-        length = doc.text_length if doc.text_length is not None else (
-            len(doc.text) if doc.text is not None else None)
-        if length is not None:
-            yield node, T["textLength"], _typed(length, _INT)
-        if doc.text is not None:
-            yield node, T["fullText"], _lit(doc.text)
-        if doc.guid:
-            yield node, T["identifier"], _lit(doc.guid)
-        if doc.path:
-            yield node, T["sourcePath"], _lit(doc.path)
+        yield from _document_triples(ds, doc)
+
+
+def _document_triples(ds: CodedDataset, doc: Document) -> Iterator[tuple]:
+    T = _T
+    study = _n(ds.base_iri)
+    node = _n(ds.document_iri(doc.key))
+    yield node, T["type"], T["Transcript"]
+    yield node, T["isPartOf"], study
+    yield node, T["title"], _lit(doc.name)
+    if doc.participant:
+        yield node, T["participant"], _lit(doc.participant)
+    if doc.orientation:
+        yield node, T["orientation"], _n(str(CRY) + doc.orientation)
+    if doc.language:
+        yield node, T["language"], _lit(doc.language)
+    length = doc.text_length if doc.text_length is not None else (
+        len(doc.text) if doc.text is not None else None)
+    if length is not None:
+        yield node, T["textLength"], _typed(length, _INT)
+    if doc.text is not None:
+        yield node, T["fullText"], _lit(doc.text)
+    if doc.guid:
+        yield node, T["identifier"], _lit(doc.guid)
+    if doc.path:
+        yield node, T["sourcePath"], _lit(doc.path)
 
 
 def _segment_triples(ds: CodedDataset, seg: Segment) -> Iterator[tuple]:

@@ -102,16 +102,14 @@ def _xlsx_error(error: BaseException, path: Path) -> CryontoError:
     return CryontoError(f"not a readable .xlsx workbook: {reason}", str(path))
 
 
+#: MAXQDA's text exports
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
 def _rows_csv(path: Path) -> tuple[list[list[object]], str]:
     data = path.read_bytes()
     text, encoding = decode_detect(data, str(path))
-    first = text.split("\n", 1)[0]
-    best, best_hits = ",", -1
-    for delimiter in ("\t", ";", ","):
-        cells = next(csv.reader([first], delimiter=delimiter), [])
-        hits = sum(1 for c in cells if c.strip().casefold() in _LOOKUP)
-        if hits > best_hits:
-            best, best_hits = delimiter, hits
+    best = csv_delimiter(text.split("\n", 1)[0])
     csv_field_limit()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=best, strict=True)
     rows: list[list[object]] = []
@@ -121,8 +119,22 @@ def _rows_csv(path: Path) -> tuple[list[list[object]], str]:
     except csv.Error as error:
         raise CryontoError(f"malformed CSV: {error}", str(path),
                            f"row {len(rows) + 1}") from None
-    name = {",": "comma", ";": "semicolon", "\t": "tab"}[best]
-    return rows, f"csv, {encoding}, {name}-separated"
+    return rows, f"csv, {encoding}, {DELIMITER_NAMES[best]}-separated"
+
+
+def csv_delimiter(first: str) -> str:
+    """The delimiter under which the first line holds the most MAXQDA column names."""
+    best, best_hits = ",", -1
+    for delimiter in ("\t", ";", ","):
+        cells = next(csv.reader([first], delimiter=delimiter), [])
+        hits = sum(1 for c in cells if c.strip().casefold() in _LOOKUP)
+        if hits > best_hits:
+            best, best_hits = delimiter, hits
+    return best
+
+
+#: what a delimiter is called in the summary
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
 def read_maxqda(path: Path | str, study: str | None = None,
@@ -136,7 +148,7 @@ def read_maxqda(path: Path | str, study: str | None = None,
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         rows, how = _rows_xlsx(path, limits)
-    elif suffix in (".csv", ".txt", ".tsv"):
+    elif suffix in CSV_SUFFIXES:
         rows, how = _rows_csv(path)
     else:
         raise CryontoError(f"unknown MAXQDA export type {suffix or '(none)'!r}; expected .xlsx "

@@ -1,15 +1,18 @@
-"""MAXQDA "Coded segments" workbooks (.xlsx) read row by row, for the streaming import.
+"""MAXQDA "Coded segments" exports (.xlsx, .csv) read row by row, for the streaming import.
 
 `read_maxqda` reads every row of the sheet into a list, then builds the study. Here
 openpyxl's read-only mode hands out one row at a time and each row's segment (MAXQDA
 never merges rows) is handed on at once; documents and codes (with the parents a code
 path implies) are small and kept. The checks are `read_maxqda`'s; on the first error
 the caller re-reads the file with `read_maxqda`, whose message is the one shown.
-MAXQDA's .csv exports are read whole (their encoding is detected from all the bytes).
+A .csv export's encoding is decided from all its bytes (a BOM, else UTF-8 if they all
+decode, else Windows-1252): a first pass checks them chunk by chunk, the second reads rows.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +20,14 @@ from pathlib import Path
 from cryonto.coded import Code, CodedDataset, Coder, Counts, Document, Segment, counts_of
 from cryonto.errors import CryontoError
 from cryonto.readers.common import (
+    _BOMS,
     Categories,
     ReadResult,
     auto_map,
     cell_text,
     check_text_size,
     color,
+    csv_field_limit,
     orientation,
     plural,
 )
@@ -30,17 +35,42 @@ from cryonto.readers.maxqda import (
     _GERMAN,
     _LOOKUP,
     _PAGE_POSITION,
+    CSV_SUFFIXES,
+    DELIMITER_NAMES,
     HEADERS,
     IGNORED,
     REQUIRED,
     _date,
     _paragraph,
     _xlsx_error,
+    csv_delimiter,
 )
 from cryonto.readers.xmlsafe import SafeZip, ZipLimits
 
 #: the suffixes read row by row
-SUFFIXES = (".xlsx", ".xlsm")
+SUFFIXES = (".xlsx", ".xlsm", *CSV_SUFFIXES)
+
+#: the codec that reads a text stream past each byte order mark as `decode_detect` does
+_STREAM_CODECS = {"utf-8-sig": "utf-8-sig", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}
+
+
+def _detect(path: Path) -> tuple[str, str]:
+    """(codec, name) of `decode_detect`'s choice: a BOM, else UTF-8 if every byte decodes
+    as UTF-8 (checked chunk by chunk), else Windows-1252."""
+    with path.open("rb") as handle:
+        start = handle.read(3)
+        for bom, codec, name in _BOMS:
+            if start.startswith(bom):
+                return _STREAM_CODECS[codec], name
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252", "Windows-1252 (not valid UTF-8)"
+    return "utf-8", "UTF-8"
 
 
 class MaxqdaStream:
@@ -63,6 +93,9 @@ class MaxqdaStream:
         self._done = False
 
     def _rows(self) -> Iterator[list[object]]:
+        if self.path.suffix.lower() in CSV_SUFFIXES:
+            yield from self._csv_rows()
+            return
         from openpyxl import load_workbook
 
         with SafeZip(self.path, self.limits, kind="MAXQDA .xlsx workbook") as archive:
@@ -85,6 +118,21 @@ class MaxqdaStream:
                 yield list(row)
         finally:
             workbook.close()
+
+    def _csv_rows(self) -> Iterator[list[object]]:
+        """The rows of a text export, decoded as `decode_detect` would decode all its bytes
+        (the encoding is decided by a first pass, chunk by chunk, holding no text)."""
+        codec, encoding = _detect(self.path)
+        with self.path.open(encoding=codec, newline="") as handle:
+            head = ""
+            while "\n" not in head and (chunk := handle.read(1 << 16)):
+                head += chunk
+        delimiter = csv_delimiter(head.split("\n", 1)[0])
+        self._how = f"csv, {encoding}, {DELIMITER_NAMES[delimiter]}-separated"
+        csv_field_limit()
+        with self.path.open(encoding=codec, newline="") as handle:
+            for row in csv.reader(handle, delimiter=delimiter, strict=True):
+                yield list(row)
 
     def segments(self) -> Iterator[Segment]:
         """One segment per coded row, as it is read."""

@@ -14,6 +14,7 @@ All XML goes through `xmlsafe.parse_xml` and all zip members through
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -184,12 +185,7 @@ class _Reader(SourceReader):
         users_seen = 0
         for user in root.findall("Users/User"):
             users_seen += 1
-            guid = self._attr(user, "guid")
-            if guid in ds.coders:
-                raise CryontoError("a second user with the same guid", self.xml_name,
-                                   describe(user))
-            ds.coders[guid] = Coder(key=guid, name=(user.get("name") or "").strip() or guid,
-                                    guid=guid)
+            self._declare_user(user, ds)
         code_guids, codes_seen = self._read_codes(root.find("CodeBook"), ds)
 
         self.code_guids = code_guids
@@ -224,6 +220,18 @@ class _Reader(SourceReader):
         place_positions(selections, root.get("origin"), self.positions, result, self.xml_name)
         selections = choose_coders(selections, self.coder_from, ds, result)
         self._assemble(selections, result)
+        sections = {}
+        for part in NOT_IMPORTED:
+            element = root.find(part)
+            if element is not None:
+                sections[part] = len(element)
+        self._conclude(result, source_kinds, kinds, media_docs, text_missing, sections)
+        return result
+
+    def _conclude(self, result: ReadResult, source_kinds: Counter[str], kinds: Counter[str],
+                  media_docs: int, text_missing: int, sections: dict[str, int]) -> None:
+        """What a project read reports once its selections are segments (`sections`: the
+        children of the first of each not imported part); shared with the streaming read."""
         if self.undeclared_users:
             result.adjust("coders", len(self.undeclared_users),
                           f"{plural(len(self.undeclared_users), 'user')} named by creatingUser "
@@ -251,79 +259,106 @@ class _Reader(SourceReader):
             self.notes.append(f"plain text not found for {plural(len(self.missing_text), 'path')}"
                               f" ({', '.join(self.missing_text[:3])}"
                               f"{', …' if len(self.missing_text) > 3 else ''})")
-        skipped = []
-        for part in NOT_IMPORTED:
-            element = root.find(part)
-            if element is not None and len(element):
-                skipped.append(plural(len(element), part.lower()[:-1], part.lower()))
+        skipped = [plural(sections[part], part.lower()[:-1], part.lower())
+                   for part in NOT_IMPORTED if sections.get(part)]
         if skipped:
             self.notes.append("not imported: " + ", ".join(skipped))
-        return result
+
+    def _declare_user(self, user: Element, ds: CodedDataset) -> None:
+        guid = self._attr(user, "guid")
+        if guid in ds.coders:
+            raise CryontoError("a second user with the same guid", self.xml_name,
+                               describe(user))
+        ds.coders[guid] = Coder(key=guid, name=(user.get("name") or "").strip() or guid,
+                                guid=guid)
 
     def _assemble(self, selections: list[_Sel], result: ReadResult) -> None:
-        ds = self.ds
-        # 1. the same guid twice (ATLAS.ti: a PDF quotation as area and as representation text)
-        by_guid: dict[str, _Sel] = {}
-        merged_guid = 0
-        dup_codings = 0
-        ordered: list[_Sel] = []
-        for sel in selections:
-            held = by_guid.get(sel.guid)
-            if held is None:
-                by_guid[sel.guid] = sel
-                ordered.append(sel)
-                continue
-            if held.document != sel.document:
-                raise CryontoError(f"selection guid {sel.guid} also appears in another source",
-                                   self.xml_name, sel.element)
-            merged_guid += 1
-            dup_codings += _merge(held, sel, prefer_positions=True)
-        # 2. identical ranges by the same coder (NVivo: one selection per coding)
-        by_range: dict[tuple, _Sel] = {}
-        merged_range = 0
-        kept: list[_Sel] = []
-        for sel in ordered:
-            if sel.start is None:
-                kept.append(sel)
-                continue
-            key = (sel.document, sel.start, sel.end, sel.coder)
-            held = by_range.get(key)
-            if held is None:
-                by_range[key] = sel
-                kept.append(sel)
-                continue
-            merged_range += 1
-            dup_codings += _merge(held, sel, prefer_positions=False)
-        # 3. selections without any code are not segments
+        kept, merged = merge_selections(selections, self.xml_name)
         uncoded = [s for s in kept if not s.codes]
-        for sel in kept:
-            if not sel.codes:
-                continue
-            ds.segments.append(Segment(
-                id=sel.guid, document=sel.document, codes=sel.codes, start=sel.start,
-                end=sel.end, text=sel.text, coder=sel.coder, created=sel.created, memo=sel.memo,
-                selected_by=sel.selected_by,
-                guid=sel.guid, source_file=self.path.name, source_locator=sel.element))
-        result.adjust("segments", -merged_guid,
-                      f"{plural(merged_guid, 'selection')} repeating the guid of another "
-                      "selection in the same source (ATLAS.ti writes a PDF quotation as area and "
-                      "as representation text); merged into one segment")
-        result.adjust("segments", -merged_range,
-                      f"{plural(merged_range, 'text selection')} with the same document, start, "
-                      "end and coder as another (NVivo writes one selection per coding); merged "
-                      "into one segment with several codings")
-        result.adjust("codings", -dup_codings,
-                      f"{plural(dup_codings, 'coding')} repeating a code already on the merged "
-                      "segment; counted once")
-        if uncoded:
-            listed = ", ".join(f"{s.kind} {s.guid}" for s in uncoded[:5])
-            more = f" and {len(uncoded) - 5} more" if len(uncoded) > 5 else ""
-            result.adjust("segments", -len(uncoded),
-                          f"{plural(len(uncoded), 'uncoded selection')} (no Coding; a segment "
-                          f"needs a code) not imported: {listed}{more}")
-        result.details["uncoded_selections"] = [
-            {"guid": s.guid, "element": s.kind, "document": ds.documents[s.document].name,
-             "description": s.memo} for s in uncoded]
+        self.ds.segments.extend(segment_of(sel, self.path.name) for sel in kept if sel.codes)
+        report_merges(result, merged, uncoded, self.ds)
+
+
+@dataclass
+class Merged:
+    """How many selections and codings `merge_selections` folded into others."""
+
+    guid: int = 0
+    range: int = 0
+    codings: int = 0
+
+    def add(self, other: Merged) -> None:
+        self.guid, self.range = self.guid + other.guid, self.range + other.range
+        self.codings += other.codings
+
+
+def merge_selections(selections: list[_Sel], xml_name: str) -> tuple[list[_Sel], Merged]:
+    """The selections with repeats folded in, in order, uncoded ones included."""
+    merged = Merged()
+    # 1. the same guid twice (ATLAS.ti: a PDF quotation as area and as representation text)
+    by_guid: dict[str, _Sel] = {}
+    ordered: list[_Sel] = []
+    for sel in selections:
+        held = by_guid.get(sel.guid)
+        if held is None:
+            by_guid[sel.guid] = sel
+            ordered.append(sel)
+            continue
+        if held.document != sel.document:
+            raise CryontoError(f"selection guid {sel.guid} also appears in another source",
+                               xml_name, sel.element)
+        merged.guid += 1
+        merged.codings += _merge(held, sel, prefer_positions=True)
+    # 2. identical ranges by the same coder (NVivo: one selection per coding)
+    by_range: dict[tuple, _Sel] = {}
+    kept: list[_Sel] = []
+    for sel in ordered:
+        if sel.start is None:
+            kept.append(sel)
+            continue
+        key = (sel.document, sel.start, sel.end, sel.coder)
+        held = by_range.get(key)
+        if held is None:
+            by_range[key] = sel
+            kept.append(sel)
+            continue
+        merged.range += 1
+        merged.codings += _merge(held, sel, prefer_positions=False)
+    return kept, merged
+
+
+def segment_of(sel: _Sel, source_file: str) -> Segment:
+    """The segment of a coded selection."""
+    return Segment(
+        id=sel.guid, document=sel.document, codes=sel.codes, start=sel.start, end=sel.end,
+        text=sel.text, coder=sel.coder, created=sel.created, memo=sel.memo,
+        selected_by=sel.selected_by, guid=sel.guid, source_file=source_file,
+        source_locator=sel.element)
+
+
+def report_merges(result: ReadResult, merged: Merged, uncoded: list[_Sel],
+                  ds: CodedDataset) -> None:
+    """The adjustments for merged and uncoded (3.: not segments) selections."""
+    result.adjust("segments", -merged.guid,
+                  f"{plural(merged.guid, 'selection')} repeating the guid of another "
+                  "selection in the same source (ATLAS.ti writes a PDF quotation as area and "
+                  "as representation text); merged into one segment")
+    result.adjust("segments", -merged.range,
+                  f"{plural(merged.range, 'text selection')} with the same document, start, "
+                  "end and coder as another (NVivo writes one selection per coding); merged "
+                  "into one segment with several codings")
+    result.adjust("codings", -merged.codings,
+                  f"{plural(merged.codings, 'coding')} repeating a code already on the merged "
+                  "segment; counted once")
+    if uncoded:
+        listed = ", ".join(f"{s.kind} {s.guid}" for s in uncoded[:5])
+        more = f" and {len(uncoded) - 5} more" if len(uncoded) > 5 else ""
+        result.adjust("segments", -len(uncoded),
+                      f"{plural(len(uncoded), 'uncoded selection')} (no Coding; a segment "
+                      f"needs a code) not imported: {listed}{more}")
+    result.details["uncoded_selections"] = [
+        {"guid": s.guid, "element": s.kind, "document": ds.documents[s.document].name,
+         "description": s.memo} for s in uncoded]
 
 
 def _merge(held: _Sel, other: _Sel, prefer_positions: bool) -> int:

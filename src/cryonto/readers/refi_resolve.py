@@ -23,7 +23,14 @@ from typing import Any
 from cryonto.coded import CodedDataset
 from cryonto.errors import CryontoError
 from cryonto.readers.common import ReadResult, plural
-from cryonto.readers.positions import UNIT_NAMES, UTF16, Offsets, Selection, decide
+from cryonto.readers.positions import (
+    UNIT_NAMES,
+    UTF16,
+    Decision,
+    Offsets,
+    Selection,
+    decide,
+)
 
 CODER_RULES = ("coding", "selection")
 
@@ -66,8 +73,13 @@ def place_positions(selections: Sequence[Any], origin: str | None, forced: str |
         sel.text = sel.source[span[0]:span[1]]
         if sel.primary:
             sel.start, sel.end = span
+    report_positions(decision, unchecked, result)
+
+
+def report_positions(decision: Decision, unchecked: int, result: ReadResult) -> None:
+    """The unit decided, and a note on the `unchecked` selections (without source text)."""
     result.details["positions"] = decision.as_dict()
-    if unchecked and unit == UTF16:
+    if unchecked and decision.unit == UTF16:
         result.notes.append(f"{plural(unchecked, 'selection')} without source text kept as "
                             "written (UTF-16 units cannot be converted without the text)")
 
@@ -76,9 +88,18 @@ def choose_coders(selections: list[Any], rule: str, ds: CodedDataset,
                   result: ReadResult) -> list[Any]:
     """Set each selection's coder by `rule`; split a selection whose codings name several
     coders (one segment per coder, id ``guid#n``); report user conflicts."""
+    pairs: Counter[tuple[str | None, str | None]] = Counter()
+    out, split = split_by_coder(selections, rule, pairs)
+    report_coders(pairs, split, rule, ds, result)
+    return out
+
+
+def split_by_coder(selections: list[Any], rule: str,
+                   pairs: Counter[tuple[str | None, str | None]]) -> tuple[list[Any], int]:
+    """`choose_coders` without the report: the selections as split, how many more there
+    are; each (selection user, coding user) conflict is counted into `pairs`."""
     if rule not in CODER_RULES:
         raise CryontoError(f"--coder-from must be one of {', '.join(CODER_RULES)}, not {rule!r}")
-    pairs: Counter[tuple[str | None, str | None]] = Counter()
     out: list[Any] = []
     split = 0
     for sel in selections:
@@ -102,6 +123,12 @@ def choose_coders(selections: list[Any], rule: str, ds: CodedDataset,
             part.codes = [c for c, who in zip(codes, chosen, strict=True) if who == coder]
             part.coder = coder
             out.append(part)
+    return out, split
+
+
+def report_coders(pairs: Counter[tuple[str | None, str | None]], split: int, rule: str,
+                  ds: CodedDataset, result: ReadResult) -> None:
+    """The adjustment, details and note of `choose_coders`, from what it counted."""
     if split:
         result.adjust("segments", split,
                       f"{plural(split, 'more segment')}: selections whose Codings name "
@@ -123,7 +150,6 @@ def choose_coders(selections: list[Any], rule: str, ds: CodedDataset,
             f"{plural(total, 'coding')} name{'s' if total == 1 else ''} another user than "
             f"{'its' if total == 1 else 'their'} selection; the coder is {who} "
             f"(--coder-from {rule}); the other is kept as who made the selection")
-    return out
 
 
 def _copy(sel: Any, guid: str) -> Any:
