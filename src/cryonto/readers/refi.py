@@ -14,7 +14,7 @@ All XML goes through `xmlsafe.parse_xml` and all zip members through
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -286,15 +286,29 @@ class Merged:
     guid: int = 0
     range: int = 0
     codings: int = 0
+    #: Codings repeating a code the same coder already applied to the same selection
+    repeats: int = 0
+    #: the selections (described) that held them, in reading order
+    repeated: list[str] = field(default_factory=list)
 
     def add(self, other: Merged) -> None:
         self.guid, self.range = self.guid + other.guid, self.range + other.range
         self.codings += other.codings
+        self.repeats += other.repeats
+        self.repeated.extend(other.repeated)
 
 
 def merge_selections(selections: list[_Sel], xml_name: str) -> tuple[list[_Sel], Merged]:
     """The selections with repeats folded in, in order, uncoded ones included."""
     merged = Merged()
+    # 0. one code twice on a selection by one coder (selections are split by coder first,
+    # so two coders' Codings of one code stay two segments: intercoder data, not repeats)
+    for sel in selections:
+        distinct = list(dict.fromkeys(sel.codes))
+        if len(distinct) < len(sel.codes):
+            merged.repeats += len(sel.codes) - len(distinct)
+            merged.repeated.append(sel.element)
+            sel.codes = distinct
     # 1. the same guid twice (ATLAS.ti: a PDF quotation as area and as representation text)
     by_guid: dict[str, _Sel] = {}
     ordered: list[_Sel] = []
@@ -347,6 +361,14 @@ def report_merges(result: ReadResult, merged: Merged, uncoded: list[_Sel],
                   f"{plural(merged.range, 'text selection')} with the same document, start, "
                   "end and coder as another (NVivo writes one selection per coding); merged "
                   "into one segment with several codings")
+    if merged.repeats:
+        named = list(dict.fromkeys(merged.repeated))
+        more = f" and {len(named) - 5} more" if len(named) > 5 else ""
+        result.adjust("codings", -merged.repeats,
+                      f"{plural(merged.repeats, 'Coding')} repeating a code its coder had "
+                      "already applied to the same selection (same code, same coder); "
+                      f"counted once: {', '.join(named[:5])}{more}")
+        result.details["repeated_codings"] = named
     result.adjust("codings", -merged.codings,
                   f"{plural(merged.codings, 'coding')} repeating a code already on the merged "
                   "segment; counted once")

@@ -105,7 +105,7 @@ class RefiStream(_Reader):
         self._pairs: Counter[tuple[str | None, str | None]] = Counter()
         self._split = self._unchecked = self._users = self._codes = 0
         self._selections = self._media_docs = self._text_missing = 0
-        self._merged = Merged()
+        self._merges: list[tuple[int, Merged]] = []  # per source index
         self._uncoded: list[tuple[int, list[_Sel]]] = []
         self._kinds: Counter[str] = Counter()
         self._source_kinds: Counter[str] = Counter()
@@ -264,7 +264,7 @@ class RefiStream(_Reader):
                                    self.xml_name, sel.element)
         self._guids.update(ours)
         kept, merged = merge_selections(selections, self.xml_name)
-        self._merged.add(merged)
+        self._merges.append((index, merged))
         uncoded = [s for s in kept if not s.codes]
         if uncoded:
             self._uncoded.append((index, uncoded))
@@ -301,7 +301,10 @@ class RefiStream(_Reader):
         report_coders(self._pairs, self._split, self.coder_from, self.ds, result)
         uncoded = [sel for _, sels in sorted(self._uncoded, key=lambda item: item[0])
                    for sel in sels]
-        report_merges(result, self._merged, uncoded, self.ds)
+        merged = Merged()  # added up in source order, as read_refi meets them
+        for _, part in sorted(self._merges, key=lambda item: item[0]):
+            merged.add(part)
+        report_merges(result, merged, uncoded, self.ds)
         self._conclude(result, self._source_kinds, self._kinds, self._media_docs,
                        self._text_missing, self._sections)
         return result
