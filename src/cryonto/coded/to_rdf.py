@@ -92,6 +92,8 @@ _T = {
     "prefLabel": _n(str(SKOS.prefLabel)),
     "broader": _n(str(SKOS.broader)),
     "definition": _n(str(SKOS.definition)),
+    "example": _n(str(SKOS.example)),
+    "scopeNote": _n(str(SKOS.scopeNote)),
 }
 _NNI = str(XSD.nonNegativeInteger)
 _INT = str(XSD.integer)
@@ -138,6 +140,10 @@ def _head_triples(ds: CodedDataset) -> Iterator[tuple]:
             yield node, T["broader"], _n(ds.code_iri(parent))
         if code.description:
             yield node, T["definition"], _lit(code.description)
+        for example in code.examples:
+            yield node, T["example"], _lit(example)
+        for rule in code.rules:
+            yield node, T["scopeNote"], _lit(rule)
         if code.color:
             yield node, T["color"], _lit(code.color)
         if code.guid:

@@ -40,6 +40,10 @@ class Code:
     category: str | None = None  # set when the code *is* a cryonto category (its IRI)
     mappings: list[tuple[str, str]] = field(default_factory=list)  # (SKOS predicate, category IRI)
     iri: str | None = None  # kept when read back from RDF; otherwise derived from the key
+    #: anchor examples (skos:example) and coding rules (skos:scopeNote) of a description in
+    #: cryonto's codebook form ("Definition:" … "Anchor example:" … "Coding rule:" …)
+    examples: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
 
 
 @dataclass

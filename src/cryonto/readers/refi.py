@@ -28,7 +28,13 @@ from cryonto.readers.common import (
     plural,
 )
 from cryonto.readers.refi_resolve import choose_coders, place_positions
-from cryonto.readers.refi_sources import SourceReader, _child_text, _Sel, _short_color
+from cryonto.readers.refi_sources import (
+    SourceReader,
+    _child_text,
+    _Sel,
+    _short_color,
+    codebook_sections,
+)
 from cryonto.readers.xmlsafe import (
     SafeZip,
     ZipLimits,
@@ -126,10 +132,10 @@ class _Reader(SourceReader):
         seen = 0
         if codes_parent is None:
             return by_guid, seen
-        odd_colors = 0
+        odd_colors = structured = 0
 
         def walk(element: Element, parent: Code | None, depth: int = 1) -> None:
-            nonlocal seen, odd_colors
+            nonlocal seen, odd_colors, structured
             for child in element:
                 if child.tag != "Code":
                     continue
@@ -154,9 +160,14 @@ class _Reader(SourceReader):
                     code_color = _short_color(raw_color)
                     if code_color is None:
                         odd_colors += 1
+                description = _child_text(child, "Description")
                 code = Code(key=key, name=name, parent=parent.key if parent else None,
-                            description=_child_text(child, "Description"), color=code_color,
+                            description=description, color=code_color,
                             guid=guid, codable=codable)
+                sections = codebook_sections(description) if description else None
+                if sections is not None:
+                    structured += 1
+                    code.description, code.examples, code.rules = sections
                 auto_map(code, self.categories)
                 ds.codes[key] = code
                 by_guid[guid] = key
@@ -165,6 +176,11 @@ class _Reader(SourceReader):
         for codes in codes_parent.iter("Codes"):
             walk(codes, None)
             break
+        if structured:
+            self.notes.append(
+                f"{plural(structured, 'code description')} in cryonto's codebook form "
+                "(Definition: / Anchor example: / Coding rule:) read as skos:definition, "
+                "skos:example and skos:scopeNote")
         if odd_colors:
             self.notes.append(f"{plural(odd_colors, 'code colour')} not of the form #rrggbb; "
                               "not imported")
