@@ -191,7 +191,7 @@ def test_repeats_in_a_zip_and_across_sources_stream_the_same(tmp_path):
 
 # -- 2. cryonto's own codebook read back ------------------------------------------------------
 def test_reader_labels_are_the_writer_labels():
-    assert CODEBOOK_SECTIONS == (SECTIONS["en"], SECTIONS["de"])
+    assert (SECTIONS["en"], SECTIONS["de"]) == CODEBOOK_SECTIONS
 
 
 @pytest.mark.usefixtures("shared")
