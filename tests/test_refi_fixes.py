@@ -18,7 +18,10 @@ from test_streaming import assert_same, both, triples
 
 from cryonto.category import load_category_system
 from cryonto.cli import main
-from cryonto.importing import import_file
+from cryonto.coded.from_rdf import from_store
+from cryonto.exporting import export_refi
+from cryonto.importing import import_file, import_to_turtle
+from cryonto.rdf import GraphStore
 from cryonto.readers.refi_sources import CODEBOOK_SECTIONS, codebook_sections
 from cryonto.writers import SCHEMA_DIR
 from cryonto.writers.codebook import SECTIONS, codebook_entries, description, write_codebook
@@ -270,3 +273,33 @@ def test_description_function_is_what_the_qdc_holds():
                           examples=("one", "two"), parent=None, level=2, codable=True,
                           color="#000000", guid=K0, coding_rules=("rule",))
     assert codebook_sections(description(entry)) == ("Says what.", ["one", "two"], ["rule"])
+
+
+@pytest.mark.usefixtures("shared")
+def test_examples_and_rules_survive_a_store_and_export_refi(tmp_path):
+    """.qdc -> Turtle -> `export refi` -> re-import: the same definition, examples and rules
+    (RDF keeps no order: examples and rules come back sorted), and the Description the
+    project holds is the codebook's form again."""
+    system = load_category_system()
+    entries = codebook_entries(system, "en")
+    qdc = tmp_path / "cb.qdc"
+    write_codebook(entries, qdc, "qdc", "en")
+    ttl = tmp_path / "cb.ttl"
+    import_to_turtle("refi", qdc, ttl)
+    store = GraphStore()
+    store.load_file(ttl)
+    [ds] = from_store(store)
+    read_back = {c.guid: c for c in ds.codes.values()}
+    qdpx = tmp_path / "cb.qdpx"
+    export_refi([ttl], qdpx)  # validated against Project.xsd as it is written
+    again = {c.guid: c for c in import_file("refi", qdpx).dataset.codes.values()}
+    checked = 0
+    for entry in entries:
+        for code in (read_back[entry.guid], again[entry.guid]):
+            assert code.description == (" ".join(entry.definition.split())
+                                        if entry.definition else None)
+            assert sorted(code.examples) == sorted(" ".join(t.split()) for t in entry.examples)
+            assert sorted(code.rules) == sorted(" ".join(t.split())
+                                                for t in entry.coding_rules)
+        checked += bool(entry.examples)
+    assert checked > 5

@@ -58,6 +58,11 @@ def from_store(store: GraphStore, study_iri: str | None = None) -> list[CodedDat
             pair = (row["mappingPredicate"].rsplit("#", 1)[-1], row["category"])
             if pair not in code.mappings:
                 code.mappings.append(pair)
+    for row in rows("code-notes"):
+        ds = datasets.get(row["study"])
+        code = ds.codes.get(row["code"]) if ds is not None else None
+        if code is not None:
+            (code.examples if row["kind"] == "example" else code.rules).append(row["text"])
     for row in rows("coders"):
         ds = datasets.get(row["study"])
         if ds is not None:

@@ -196,10 +196,17 @@ def description(entry: CodebookEntry, lang: str = "en") -> str:
     that shows the text plainly still shows which is which; what the ontology does
     not say is left out (a category without a scope note has no "Coding rule").
     """
-    definition, example, rule = SECTIONS.get(lang, SECTIONS["en"])
-    parts = [f"{definition}: {_one_line(entry.definition)}"] if entry.definition else []
-    parts += [f"{example}: {_one_line(text)}" for text in entry.examples]
-    parts += [f"{rule}: {_one_line(text)}" for text in entry.coding_rules]
+    return sections_text(entry.definition, entry.examples, entry.coding_rules, lang)
+
+
+def sections_text(definition: str | None, examples: Sequence[str], rules: Sequence[str],
+                  lang: str = "en") -> str:
+    """`description`'s text from its parts; also what `export refi` writes for a study code
+    that carries examples or rules (a re-imported cryonto codebook, read back the same)."""
+    label, example, rule = SECTIONS.get(lang, SECTIONS["en"])
+    parts = [f"{label}: {_one_line(definition)}"] if definition else []
+    parts += [f"{example}: {_one_line(text)}" for text in examples]
+    parts += [f"{rule}: {_one_line(text)}" for text in rules]
     return "\n\n".join(parts)
 
 

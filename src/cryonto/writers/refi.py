@@ -51,6 +51,7 @@ from cryonto.writers import (
     stable_guid,
     validate_xml,
 )
+from cryonto.writers.codebook import sections_text
 
 PROJECT_FILE = "project.qde"
 SOURCES_DIR = "sources"
@@ -172,9 +173,11 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
             parent = (code_element.get(f"{i}\x00{code.parent}") if code.parent is not None
                       else None)
             element = ET.SubElement(parent if parent is not None else codes, _Q + "Code", attrs)
-            if code.description:
+            description = (sections_text(code.description, code.examples, code.rules)
+                           if code.examples or code.rules else code.description)
+            if description:
                 # Description must precede child Codes; children are added after their parent
-                ET.SubElement(element, _Q + "Description").text = code.description
+                ET.SubElement(element, _Q + "Description").text = description
             code_guid[(i, code.key)] = guid
             code_element[f"{i}\x00{code.key}"] = element
             for predicate, category in code.mappings:
