@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from cryonto.rdf.results import QueryResult, Term
 from cryonto.rdf.store import GraphStore
 
+_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 #: media type of a CONSTRUCT/DESCRIBE answer -> RDF format (default Turtle)
 _RDF_TYPES = {
     "text/turtle": ox.RdfFormat.TURTLE,
@@ -119,17 +120,25 @@ def _rows_from_tsv(body: bytes) -> tuple[list[str], list[tuple[Term | None, ...]
     Building a term object per cell is what reading a large answer costs (a listing repeats
     its transcripts, codes and coders on every row), so the cells are split as text (TSV
     escapes tab and newline inside terms; an empty cell is unbound) and only the distinct
-    ones are parsed, by the engine's Turtle parser (TSV terms are Turtle terms), in one go.
+    ones are made: IRIs and bare integers directly, the rest by the engine's Turtle parser
+    (TSV terms are Turtle terms), in one go.
     """
     lines = body.decode("utf-8").split("\n")  # every line ends with one: the last is ""
     variables = [name[1:] for name in lines[0].split("\t")]
     table = [line.split("\t") for line in lines[1:-1]]
-    distinct = list({cell for row in table for cell in row if cell})
-    document = "".join([f"<urn:x> <urn:x> {cell} .\n" for cell in distinct]).encode("utf-8")
-    terms: dict[str, Term | None] = dict(zip(
-        distinct, (quad.object for quad in ox.parse(document, format=ox.RdfFormat.TURTLE)),
-        strict=True))
-    terms[""] = None
+    terms: dict[str, Term | None] = {"": None}
+    parsed: list[str] = []
+    for cell in {cell for row in table for cell in row}:
+        if cell.startswith("<") and not cell.startswith("<<"):  # an IRI, written unescaped
+            terms[cell] = ox.NamedNode(cell[1:-1])
+        elif cell.isascii() and cell.isdigit():  # an xsd:integer, written bare
+            terms[cell] = ox.Literal(cell, datatype=_INTEGER)
+        elif cell:
+            parsed.append(cell)
+    document = "".join([f"<urn:x> <urn:x> {cell} .\n" for cell in parsed]).encode("utf-8")
+    terms.update(zip(parsed, (quad.object for quad in ox.parse(document,
+                                                               format=ox.RdfFormat.TURTLE)),
+                     strict=True))
     return variables, [tuple([terms[cell] for cell in row]) for row in table]
 
 
