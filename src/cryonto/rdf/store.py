@@ -140,15 +140,15 @@ class GraphStore:
                           size: int) -> None:
         """Bulk-load a line-based file by pieces cut at line ends, to bound the engine's batch.
 
-        A syntax error's line number is made the file's own (the engine counts per piece).
+        The engine numbers an error's line within the piece: made the file's line here.
         """
-        lines_before = 0
+        before = 0
         for piece in _line_pieces(path, size):
             try:
                 self._store.bulk_load(piece, format=fmt, to_graph=target)
             except SyntaxError as error:
-                raise SyntaxError(_shift_line(_first_line(error), lines_before)) from None
-            lines_before += piece.count(b"\n")
+                raise SyntaxError(_shift_lines(_first_line(error), before)) from None
+            before += piece.count(b"\n")
 
     def load_bytes(
         self, data: bytes | str, fmt: ox.RdfFormat, graph: str | ox.NamedNode | None = None,
@@ -411,16 +411,15 @@ def _select_result(solutions: ox.QuerySolutions) -> QueryResult:
     return QueryResult("select", variables=variables, rows=rows)
 
 
-#: On disk, N-Triples and N-Quads files are bulk-loaded by pieces of about this many bytes: the
-#: engine sizes its in-memory batch by the machine's free memory, not by the file (1.8 GB peak
-#: for a 600 MB file on a machine with 16 GB free), and one batch per piece bounds it (about
-#: 0.5 GB for 64 MB pieces; smaller pieces cost more CPU time in merging). docs/store.md.
+#: On disk, N-Triples/N-Quads go in by pieces of this many bytes: the engine sizes its batch by
+#: the free memory, not the file (1.8 GB for 600 MB with 16 GB free); a piece bounds it (0.5 GB
+#: for 64 MB; smaller pieces cost more CPU in merging). docs/store.md.
 BULK_CHUNK_BYTES = 64 << 20
 _LINE_FORMATS = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)
 
 
 def _line_pieces(path: Path, size: int) -> Iterator[bytes]:
-    """The file's bytes in pieces of at least `size` bytes, each ending at a line end."""
+    """The file's bytes in pieces of about `size` bytes, each ending at a line end."""
     with path.open("rb") as handle:
         rest = b""
         while block := handle.read(size):
@@ -434,11 +433,8 @@ def _line_pieces(path: Path, size: int) -> Iterator[bytes]:
 
 
 def _has_blank_nodes(path: Path) -> bool:
-    """Whether `_:` occurs in the file: the engine names a file's blank nodes afresh per load.
-
-    So a file with blank nodes is loaded whole (its `_:b1` must stay one node); `_:` inside a
-    literal makes this say yes too, which only costs the memory bound.
-    """
+    """Whether `_:` occurs: the engine names blank nodes afresh per load, so such a file goes
+    in whole (`_:` in a literal says yes too, which only costs the memory bound)."""
     last = b""
     for chunk in file_chunks(path, 1 << 24):
         if b"_:" in last + chunk[:1] or b"_:" in chunk:
@@ -447,10 +443,8 @@ def _has_blank_nodes(path: Path) -> bool:
     return False
 
 
-def _shift_line(message: str, lines_before: int) -> str:
-    """The engine's 'at line N' of a piece, as the line of the whole file."""
-    return re.sub(r"\bline (\d+)", lambda m: f"line {int(m.group(1)) + lines_before}",
-                  message)
+def _shift_lines(message: str, before: int) -> str:
+    return re.sub(r"\bline (\d+)", lambda m: f"line {int(m[1]) + before}", message)
 
 
 def _named(graph: str | ox.NamedNode) -> ox.NamedNode:
