@@ -34,6 +34,8 @@ _MARKER = NamedNode(DV + "graph")
 
 Term = object
 Pair = tuple[Term, Term, str]  # (code, category coded, way)
+#: a segment's codes, documents or coders: none, one term, or a tuple of two or more
+Slot = object
 
 
 def has_derived(store: GraphStore) -> bool:
@@ -63,7 +65,12 @@ def derive(store: GraphStore) -> int:
 
 
 class _Facts:
-    """The few predicates the counts need, each read by one index scan (no join)."""
+    """The few predicates the counts need, each read by one index scan (no join).
+
+    Memory is what bounds this at 10^6 segments, so per segment it keeps list slots, not
+    dicts of engine terms: segments (and, while they are read, targets) are keyed by their
+    IRI text, and every other term (code, document, coder) is one shared object.
+    """
 
     def __init__(self, store: GraphStore) -> None:
         self.ways: dict[Term, list[Pair]] = defaultdict(list)
@@ -75,12 +82,37 @@ class _Facts:
         self.transcripts = {row[0]: int(row[1].value)  # type: ignore[union-attr]
                             for row in store.select(resources.sparql("store/derived-transcripts"))}
         self.named = {row[0] for row in store.select(resources.sparql("store/derived-notations"))}
-        self.codes = _scan(store, OA.hasBody)
-        self.targets = _scan(store, OA.hasTarget)
-        self.sources = _scan(store, OA.hasSource)
         self.part_of = _scan(store, DCTERMS.isPartOf)
         self.orientation = _scan(store, CRY.orientation)
-        self.creator = _scan(store, DCTERMS.creator)
+        shared: dict[Term, Term] = {}
+        sources: dict[str, Slot] = {}  # target -> its documents; dropped once segments know
+        for quad in store.quads(None, NamedNode(OA.hasSource), None):
+            key = _key(quad.subject)
+            sources[key] = _put(sources.get(key), shared.setdefault(quad.object, quad.object))
+        self.index: dict[str, int] = {}  # segment (subject of oa:hasBody or oa:hasTarget)
+        self.docs: list[Slot] = []
+        self.codes: list[Slot] = []
+        for quad in store.quads(None, NamedNode(OA.hasTarget), None):
+            i = self._segment(quad.subject)
+            for doc in _each(sources.get(_key(quad.object))):
+                self.docs[i] = _put(self.docs[i], doc)
+        del sources
+        for quad in store.quads(None, NamedNode(OA.hasBody), None):
+            i = self._segment(quad.subject)
+            self.codes[i] = _put(self.codes[i], shared.setdefault(quad.object, quad.object))
+        self.creator: list[Slot] = [None] * len(self.index)
+        for quad in store.quads(None, NamedNode(DCTERMS.creator), None):
+            j = self.index.get(_key(quad.subject))
+            if j is not None:
+                self.creator[j] = _put(self.creator[j], shared.setdefault(quad.object,
+                                                                          quad.object))
+
+    def _segment(self, subject: Term) -> int:
+        i = self.index.setdefault(_key(subject), len(self.index))
+        if i == len(self.docs):
+            self.docs.append(None)
+            self.codes.append(None)
+        return i
 
     def union(self, table: dict[Term, tuple[Term, ...]], keys: Iterable[Term]) -> set[Term]:
         return {v for k in keys for v in table.get(k, ())}
@@ -94,9 +126,9 @@ def _rows(f: _Facts) -> Iterator[tuple[str, tuple[tuple[str, object], ...], int]
     pair_segments: Counter[tuple] = Counter()
     co_segments: Counter[tuple] = Counter()
     study_totals: Counter[tuple] = Counter()
-    for segment in f.codes.keys() | f.targets.keys():
-        pairs = {p for code in f.codes.get(segment, ()) for p in f.ways.get(code, ())}
-        docs = f.union(f.sources, f.targets.get(segment, ()))
+    for segment in range(len(f.index)):
+        pairs = {p for code in _each(f.codes[segment]) for p in f.ways.get(code, ())}
+        docs = set(_each(f.docs[segment]))
         studies = f.union(f.part_of, docs)
         reach: dict[Term, set[str]] = defaultdict(set)
         direct: dict[Term, set[str]] = defaultdict(set)
@@ -115,7 +147,7 @@ def _rows(f: _Facts) -> Iterator[tuple[str, tuple[tuple[str, object], ...], int]
                 counts[("segment", category, sig, "orientation", o)] += 1
             for s in studies:
                 counts[("segment", category, sig, "study", s)] += 1
-            for c in f.creator.get(segment, ()):
+            for c in _each(f.creator[segment]):
                 counts[("segment", category, sig, "coder", c)] += 1
         for doc in docs:
             doc_pairs[doc] |= pairs
@@ -173,7 +205,7 @@ def _rows(f: _Facts) -> Iterator[tuple[str, tuple[tuple[str, object], ...], int]
     for kind, table in (("cosegment", co_segments), ("codocument", co_documents)):
         for (a, b), n in table.items():
             yield (kind, (("a", a), ("b", b)), n)
-    for code, n in Counter(c for codes in f.codes.values() for c in codes).items():
+    for code, n in Counter(c for codes in f.codes for c in _each(codes)).items():
         yield ("code", (("code", code),), n)
     for orientation, n in f.transcripts.items():
         yield ("transcripts", (("orientation", orientation),), n)
@@ -190,6 +222,25 @@ def _sig(vias: Iterable[str]) -> tuple[str, ...]:
 
 def _int(n: int) -> Literal:
     return Literal(str(n), datatype=NamedNode(XSD.integer))
+
+
+def _key(term: Term) -> str:
+    """A subject as text: an IRI's own (shorter), anything else as N-Triples (`_:b1`)."""
+    return term.value if isinstance(term, NamedNode) else str(term)
+
+
+def _put(slot: Slot, term: Term) -> Slot:
+    if slot is None:
+        return term
+    if isinstance(slot, tuple):
+        return slot if term in slot else (*slot, term)
+    return slot if slot == term else (slot, term)
+
+
+def _each(slot: Slot) -> tuple[Term, ...]:
+    if slot is None:
+        return ()
+    return slot if isinstance(slot, tuple) else (slot,)
 
 
 def _scan(store: GraphStore, predicate: str) -> dict[Term, tuple[Term, ...]]:
