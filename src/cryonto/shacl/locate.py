@@ -43,12 +43,11 @@ _KINDS = {"https://w3id.org/cryonto/Transcript": "transcript",
 def locate(store: GraphStore, focus_nodes: Iterable[Term]) -> dict[str, Location]:
     """Each named node's location, by its IRI (a few nodes; a run uses `place`)."""
     table = ResultTable()
-    for node in focus_nodes:
-        table.terms.id(node)
-    return place(store, table).as_dict()
+    nodes = sorted({table.terms.id(n) for n in focus_nodes if isinstance(n, NamedNode)})
+    return place(store, table, nodes).as_dict(nodes)
 
 
-def place(store: GraphStore, table: ResultTable) -> Places:
+def place(store: GraphStore, table: ResultTable, nodes: list[int] | None = None) -> Places:
     """Where each named focus node and value of `table` belongs.
 
     On disk with many nodes, every segment's location comes from one scan, streamed, and
@@ -56,7 +55,7 @@ def place(store: GraphStore, table: ResultTable) -> Places:
     or selector whose own IRI drew no result)."""
     # blank nodes cannot be named in VALUES: their results are grouped under themselves
     terms = table.terms
-    nodes = table.nodes()
+    nodes = table.nodes() if nodes is None else nodes
     places = Places(table)
     bulk = store.on_disk and len(nodes) >= BULK
     if bulk:
@@ -80,8 +79,8 @@ def place(store: GraphStore, table: ResultTable) -> Places:
         elif bulk and not typed:
             later.setdefault(key, []).append(term)
         else:
-            places.assign(term, _add_segment(places, key, _segment_location(
-                store, segment, typed or None)))
+            found = _add_segment(places, key, _segment_location(store, segment, typed or None))
+            places.assign(term, found)
     if later:
         _scan_segments(store, places, set(later))
         for key, waiting in later.items():
@@ -103,13 +102,18 @@ def place(store: GraphStore, table: ResultTable) -> Places:
             label = short(described)
             if row["label"] is not None:
                 label += f" “{row['label'].value}”"
-            places.add(terms.id(described), kind, label, None, None, _graph_name(row["graph"]))
+            node = terms.id(described)
+            places.assign(node, places.add(node, kind, label, None, None,
+                                           _graph_name(row["graph"])))
     return places
 
 
 def _add_segment(places: Places, node: int, loc: Location) -> int:
-    return places.add(node, loc.kind, loc.label, loc.source_file, loc.source_locator,
-                      loc.graph)
+    """A segment's place; the segment belongs to it (so later nodes of it find it)."""
+    found = places.add(node, loc.kind, loc.label, loc.source_file, loc.source_locator,
+                       loc.graph)
+    places.assign(node, found)
+    return found
 
 
 def _scan_segments(store: GraphStore, places: Places, only: set[int] | None) -> None:
@@ -125,8 +129,9 @@ def _scan_segments(store: GraphStore, places: Places, only: set[int] | None) -> 
                 or places.place_of(key) != NONE:
             continue  # a segment with two identifiers (a finding itself): the first one
         label = _text(sid)
-        places.add(key, "segment", label if label is not None else short(segment),
-                   _text(source), _text(row), _graph_name(graph))
+        places.assign(key, places.add(key, "segment",
+                                      label if label is not None else short(segment),
+                                      _text(source), _text(row), _graph_name(graph)))
 
 
 def _text(term: Term | None) -> str | None:

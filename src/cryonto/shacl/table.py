@@ -172,7 +172,8 @@ class ResultTable:
         return (self.result(i) for i in range(len(self)))
 
     def nodes(self) -> list[int]:
-        """The named nodes to place: every focus node and every named value."""
+        """The named nodes to place: every focus node and every named value (placed or not,
+        a result node is shown under a place; see `result_places`)."""
         used = bytearray(len(self.terms))
         for column in (self.focus, self.value):
             for t in column:
@@ -198,7 +199,7 @@ class Places:
 
     def add(self, node: int, kind: str, label: str, source_file: str | None = None,
             source_locator: str | None = None, graph: str | None = None) -> int:
-        """A new place, whose node `node` belongs to it."""
+        """A new place shown as `node` (`assign` says which terms belong to it)."""
         place = len(self.kind)
         self.kind.append(sys.intern(kind))
         self.node.append(node)
@@ -206,7 +207,6 @@ class Places:
         self.source_file.append(_intern(source_file))
         self.source_locator.append(source_locator)
         self.graph.append(_intern(graph))
-        self.assign(node, place)
         return place
 
     def assign(self, term: int, place: int) -> None:
@@ -223,11 +223,12 @@ class Places:
                         self.label[place], self.source_file[place],
                         self.source_locator[place], self.graph[place])
 
-    def as_dict(self) -> dict[str, Location]:
-        """Every placed term's location by its plain text (what `locate` used to return)."""
+    def as_dict(self, nodes: Iterable[int] | None = None) -> dict[str, Location]:
+        """The location of each result node placed (or of `nodes`), by its plain text."""
         terms = self.table.terms
         out = {}
-        for term, place in enumerate(self.of_term):
+        for term in self.table.nodes() if nodes is None else nodes:
+            place = self.place_of(term)
             if place != NONE:
                 out[plain(terms[term])] = self.location(place)
         return out
@@ -270,15 +271,9 @@ def result_places(table: ResultTable, places: Places) -> array:
         if place == NONE:
             place = resource.get(focus, NONE)
             if place == NONE:
-                place = resource[focus] = _add_unassigned(places, focus, short(terms[focus]))
+                place = resource[focus] = places.add(focus, "resource", short(terms[focus]))
         out[i] = place
     return out
-
-
-def _add_unassigned(places: Places, node: int, label: str) -> int:
-    place = places.add(node, "resource", label)
-    places.of_term[node] = NONE  # shown under itself, but not placed (`locate` did not find it)
-    return place
 
 
 def _intern(text: str | None) -> str | None:
