@@ -102,9 +102,9 @@ def place(store: GraphStore, table: ResultTable, nodes: list[int] | None = None)
             label = short(described)
             if row["label"] is not None:
                 label += f" “{row['label'].value}”"
-            node = terms.id(described)
-            places.assign(node, places.add(node, kind, label, None, None,
-                                           _graph_name(row["graph"])))
+            key = terms.id(described)
+            places.assign(key, places.add(key, kind, label, None, None,
+                                          _graph_name(row["graph"])))
     return places
 
 
