@@ -149,7 +149,7 @@ def _run(draw):
     return results, locations
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_run())
 def test_compact_report_equals_the_object_report(run):
     results, locations = run
@@ -164,6 +164,7 @@ def test_compact_report_equals_the_object_report(run):
         assert report.location(r) == _old_location(locations, r)
 
 
+@settings(deadline=None)  # no timing: these machines are shared
 @given(st.text(alphabet=st.sampled_from("ab0129\x00é\U0001f600 "), max_size=8),
        st.text(alphabet=st.sampled_from("ab0129\x00é\U0001f600 "), max_size=8))
 def test_sort_keys_as_bytes_keep_the_order_of_strings_and_natural_tuples(a, b):
