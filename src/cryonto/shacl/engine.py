@@ -50,6 +50,11 @@ def _format_message(template: str, bindings: dict[str, Term]) -> str:
 #: two free cores the 49 scans of the core profile take about half the wall time
 WORKERS = min(2, os.cpu_count() or 1)
 
+#: on disk, one query at a time: the engine holds about 1 KB per answer row while it evaluates
+#: a join there (1.2x10^6 rows of `SegmentCreatedPresent`: over 1.5 GB), and the on-disk path
+#: is the one that keeps memory bounded
+DISK_WORKERS = 1
+
 
 def run_compiled(store: GraphStore, compiled: Sequence[CompiledConstraint],
                  workers: int | None = None) -> list[Result]:
@@ -63,7 +68,8 @@ def collect(store: GraphStore, compiled: Sequence[CompiledConstraint], table: Re
             workers: int | None = None) -> None:
     """Every constraint's results into `table`, in the order of `compiled`: each answer is
     read row by row into ints, never held whole (10^6 rows of engine terms would be GBs)."""
-    workers = WORKERS if workers is None else workers
+    if workers is None:
+        workers = DISK_WORKERS if store.on_disk else WORKERS
     if workers <= 1 or len(compiled) <= 1:
         for c in compiled:
             table.append(_run_one(store, c, table))
