@@ -111,7 +111,7 @@ def ours(ttl: Path, keys: Path | None = None) -> dict:
         keys = sorted(map(list, report.keys()))
         if {str(keys) if keys else ''!r}:
             open({str(keys)!r}, 'w').write(json.dumps(keys))
-        result = {{'results': len(report.results), 'timings': report.timings}}
+        result = {{'results': len(report.table), 'timings': report.timings}}
     """)
 
 
@@ -129,7 +129,7 @@ def ours_store(db: Path) -> dict:
         with open_store({str(db)!r}) as store:
             report = validate_stored(store, 'core')
             report.to_text()
-        result = {{'results': len(report.results), 'timings': report.timings}}
+        result = {{'results': len(report.table), 'timings': report.timings}}
     """)
 
 

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                 plain_s, (graph, reader) = _time(lambda ttl=ttl: run_pyshacl(ttl))
                 agree = "yes" if {r.key() for r in reader(graph)} == report.keys() else "NO"
             speed = f"{plain_s / ours_s:7.1f}x" if plain_s else "-"
-            print(f"{n:>9} {len(report.results):>7} "
+            print(f"{n:>9} {len(report.table):>7} "
                   f"{gen_s + write_s:>8.1f}s "
                   f"{'' if import_s is None else f'{import_s:.1f}s':>8} {ours_s:>7.2f}s "
                   f"{t.get('load', 0):>6.2f}s {t.get('validate', 0) + t.get('compile', 0):>6.2f}s "

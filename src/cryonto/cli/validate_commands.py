@@ -49,7 +49,7 @@ def validate_command(data: tuple[Path, ...], store_dir: Path | None, profile: st
     by the shape that reported them, with a count and the first 3 (--all: every
     one), each naming the segment and the source file and row it came from.
     """
-    from cryonto.atomic import refuse_overwrite, write_text
+    from cryonto.atomic import atomic_write, refuse_overwrite
     from cryonto.shacl import validate, validate_stored
 
     refuse_overwrite(output, [*data, *ontology])
@@ -63,16 +63,18 @@ def validate_command(data: tuple[Path, ...], store_dir: Path | None, profile: st
             raise CryontoError("--ontology does not go with --store: the store holds the "
                                "ontology it was loaded with")
         report = validate_stored(source, profile, engine=engine, in_memory=in_memory)
-    text = report.render(fmt, all_results)
     counts = report.counts()
     summary = (f"{counts['Violation']} violation(s), {counts['Warning']} warning(s), "
                f"{counts['Info']} info(s); {report.segments} segment(s) checked")
-    if output is not None:
-        write_text(output, text)
+    if output is not None:  # written as it is made: a report of 10^6 results is never whole
+        with atomic_write(output, "wb") as handle:
+            report.write(fmt, handle, all_results)
         click.echo(f"{'FAILED' if report.failed(strict) else 'OK'}: {summary}; "
                    f"report written to {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        sys.stdout.flush()
+        report.write(fmt, sys.stdout.buffer, all_results)
+        sys.stdout.buffer.flush()
         if fmt != "text":
             click.echo(summary, err=True)
     sys.exit(1 if report.failed(strict) else 0)

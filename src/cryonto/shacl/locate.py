@@ -14,8 +14,8 @@ from pathlib import Path
 
 from cryonto import resources
 from cryonto.rdf import BlankNode, GraphStore, Literal, NamedNode, Quad, Triple
-from cryonto.shacl.report import Location
-from cryonto.shacl.terms import Term, plain, short
+from cryonto.shacl.table import NONE, Location, Places, ResultTable
+from cryonto.shacl.terms import Term, short
 from cryonto.vocab import OA
 
 #: rows per query (VALUES blocks of this many nodes) for the few results that are no segment
@@ -41,27 +41,58 @@ _KINDS = {"https://w3id.org/cryonto/Transcript": "transcript",
 
 
 def locate(store: GraphStore, focus_nodes: Iterable[Term]) -> dict[str, Location]:
+    """Each named node's location, by its IRI (a few nodes; a run uses `place`)."""
+    table = ResultTable()
+    nodes = sorted({table.terms.id(n) for n in focus_nodes if isinstance(n, NamedNode)})
+    return place(store, table, nodes).as_dict(nodes)
+
+
+def place(store: GraphStore, table: ResultTable, nodes: list[int] | None = None) -> Places:
+    """Where each named focus node and value of `table` belongs.
+
+    On disk with many nodes, every segment's location comes from one scan, streamed, and
+    only the result nodes' are kept (a second scan for segments reached through a target
+    or selector whose own IRI drew no result)."""
     # blank nodes cannot be named in VALUES: their results are grouped under themselves
-    nodes = [n for n in {str(n): n for n in focus_nodes}.values() if isinstance(n, NamedNode)]
-    out: dict[str, Location] = {}
-    details = _all_segments(store) if store.on_disk and len(nodes) >= BULK else {}
-    rest = []
-    for node in nodes:
-        known = details.get(node.value)
-        if known is not None:
-            out[node.value] = known
+    terms = table.terms
+    nodes = table.nodes() if nodes is None else nodes
+    places = Places(table)
+    bulk = store.on_disk and len(nodes) >= BULK
+    if bulk:
+        _scan_segments(store, places, None)
+    rest: list[int] = []
+    later: dict[int, list[int]] = {}  # segment -> nodes waiting for its row of the scan
+    for term in nodes:
+        if places.place_of(term) != NONE:
             continue
+        node = terms[term]
+        assert isinstance(node, NamedNode)
         typed = list(store.quads(node, _TYPE, _ANNOTATION))  # most results are on a segment
         segment = node if typed else _segment_of(store, node)
         if segment is None:
-            rest.append(node)
+            rest.append(term)
             continue
-        key = segment.value
-        if key not in details:
-            details[key] = _segment_location(store, segment, typed or None)
-        out[node.value] = details[key]
+        key = terms.id(segment)
+        found = places.place_of(key)
+        if found != NONE:
+            places.assign(term, found)
+        elif bulk and not typed:
+            later.setdefault(key, []).append(term)
+        else:
+            found = _add_segment(places, key, _segment_location(store, segment, typed or None))
+            places.assign(term, found)
+    if later:
+        _scan_segments(store, places, set(later))
+        for key, waiting in later.items():
+            found = places.place_of(key)
+            if found == NONE:  # typed in no data graph: looked up as before
+                waited = terms[key]
+                assert isinstance(waited, NamedNode)
+                found = _add_segment(places, key, _segment_location(store, waited))
+            for term in waiting:
+                places.assign(term, found)
     for i in range(0, len(rest), _CHUNK):
-        chunk = rest[i:i + _CHUNK]
+        chunk = [terms[t] for t in rest[i:i + _CHUNK]]
         for row in store.select(resources.sparql("shacl/describe-nodes"), {"node": chunk}
                                 ).records():
             described = row["node"]
@@ -71,23 +102,36 @@ def locate(store: GraphStore, focus_nodes: Iterable[Term]) -> dict[str, Location
             label = short(described)
             if row["label"] is not None:
                 label += f" “{row['label'].value}”"
-            out[plain(described)] = Location(kind, plain(described), label, None, None,
-                                             _graph_name(row["graph"]))
-    return out
+            key = terms.id(described)
+            places.assign(key, places.add(key, kind, label, None, None,
+                                          _graph_name(row["graph"])))
+    return places
 
 
-def _all_segments(store: GraphStore) -> dict[str, Location]:
-    """Every segment typed in a data graph, by IRI: one scan (rather than a look-up per result)."""
-    out: dict[str, Location] = {}
-    for segment, sid, source, row, graph in store.select(
-            resources.sparql("shacl/segment-locations")).rows:
-        if not isinstance(segment, NamedNode) or segment.value in out:
+def _add_segment(places: Places, node: int, loc: Location) -> int:
+    """A segment's place; the segment belongs to it (so later nodes of it find it)."""
+    found = places.add(node, loc.kind, loc.label, loc.source_file, loc.source_locator,
+                       loc.graph)
+    places.assign(node, found)
+    return found
+
+
+def _scan_segments(store: GraphStore, places: Places, only: set[int] | None) -> None:
+    """Every segment typed in a data graph, in one streamed scan (rather than a look-up per
+    result): the place of each that is a result node (or in `only`), from its first row."""
+    terms = places.table.terms
+    for segment, sid, source, row, graph in store.stream(
+            resources.sparql("shacl/segment-locations")).items:
+        if not isinstance(segment, NamedNode):
+            continue
+        key = terms.find(segment)
+        if key is None or (only is not None and key not in only) \
+                or places.place_of(key) != NONE:
             continue  # a segment with two identifiers (a finding itself): the first one
         label = _text(sid)
-        out[segment.value] = Location(
-            "segment", segment.value, label if label is not None else short(segment),
-            _text(source), _text(row), _graph_name(graph))
-    return out
+        places.assign(key, places.add(key, "segment",
+                                      label if label is not None else short(segment),
+                                      _text(source), _text(row), _graph_name(graph)))
 
 
 def _text(term: Term | None) -> str | None:
