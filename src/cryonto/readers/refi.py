@@ -13,7 +13,9 @@ All XML goes through `xmlsafe.parse_xml` and all zip members through
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -78,22 +80,35 @@ class _Reader(SourceReader):
 
     # -- entry ------------------------------------------------------------------
     def read(self) -> ReadResult:
+        if self._is_qdpx():
+            with self._open_qdpx() as (archive, member):
+                return self._read_root(parse_xml(archive.read(member), self.xml_name))
+        self._refuse_oversized()
+        return self._read_root(parse_xml(self.path.read_bytes(), self.file))
+
+    def _is_qdpx(self) -> bool:
+        """A zipped project (.qdpx, or any zip not named .qde/.qdc/.xml); the file must exist."""
         if not self.path.is_file():
             raise CryontoError("no such file", self.file)
         suffix = self.path.suffix.lower()
-        if suffix == ".qdpx" or (suffix not in (".qde", ".qdc", ".xml") and is_zip(self.path)):
-            kind = "REFI-QDA .qdpx project (a .qdpx must be a zip)"
-            with SafeZip(self.path, self.limits, kind=kind) as archive:
-                self.archive = archive
-                member = self._project_member(archive)
-                self.xml_name = f"{self.file}!{member}"
-                root = parse_xml(archive.read(member), self.xml_name)
-                return self._read_root(root)
-        size = self.path.stat().st_size
+        return suffix == ".qdpx" or (suffix not in (".qde", ".qdc", ".xml")
+                                     and is_zip(self.path))
+
+    @contextlib.contextmanager
+    def _open_qdpx(self) -> Iterator[tuple[SafeZip, str]]:
+        """The archive (within the limits) and the name of its project XML member."""
+        kind = "REFI-QDA .qdpx project (a .qdpx must be a zip)"
+        with SafeZip(self.path, self.limits, kind=kind) as archive:
+            self.archive = archive
+            member = self._project_member(archive)
+            self.xml_name = f"{self.file}!{member}"
+            yield archive, member
+
+    def _refuse_oversized(self) -> None:
+        """A bare project XML is held to the limit a .qdpx may inflate to."""
         max_total = (self.limits or ZipLimits()).max_total
-        if size > max_total:
+        if self.path.stat().st_size > max_total:
             raise CryontoError(f"refused: larger than the limit of {max_total} bytes", self.file)
-        return self._read_root(parse_xml(self.path.read_bytes(), self.file))
 
     def _project_member(self, archive: SafeZip) -> str:
         top = [n for n in archive.names() if "/" not in n and "\\" not in n

@@ -69,7 +69,7 @@ from cryonto.readers.refi_resolve import (
     split_by_coder,
 )
 from cryonto.readers.refi_sources import _child_text, _Sel
-from cryonto.readers.xmlsafe import SafeZip, ZipLimits, is_zip, local, namespace
+from cryonto.readers.xmlsafe import SafeZip, ZipLimits, local, namespace
 
 
 class _Late(CryontoError):
@@ -122,22 +122,11 @@ class RefiStream(_Reader):
         segments of each source once it is finished."""
         if self.coder_from not in CODER_RULES:
             raise CryontoError(f"--coder-from {self.coder_from!r}")  # read_refi says more
-        if not self.path.is_file():
-            raise CryontoError("no such file", self.file)
-        suffix = self.path.suffix.lower()
-        if suffix == ".qdpx" or (suffix not in (".qde", ".qdc", ".xml") and is_zip(self.path)):
-            kind = "REFI-QDA .qdpx project (a .qdpx must be a zip)"
-            with SafeZip(self.path, self.limits, kind=kind) as archive:
-                self.archive = archive
-                member = self._project_member(archive)
-                self.xml_name = f"{self.file}!{member}"
-                with _Member(archive, member) as stream:
-                    yield from self._walk(stream)
+        if self._is_qdpx():
+            with self._open_qdpx() as (archive, member), _Member(archive, member) as stream:
+                yield from self._walk(stream)
             return
-        size = self.path.stat().st_size
-        max_total = (self.limits or ZipLimits()).max_total
-        if size > max_total:
-            raise CryontoError(f"refused: larger than the limit of {max_total} bytes", self.file)
+        self._refuse_oversized()
         with self.path.open("rb") as handle:
             yield from self._walk(handle)
 
