@@ -123,13 +123,18 @@ class _Reader(SourceReader):
         raise CryontoError(f"several .qde files at the top of the archive: {', '.join(top)}",
                            self.file)
 
-    def _read_root(self, root: Element) -> ReadResult:
+    def _check_root(self, root: Element) -> str:
+        """The root's local name (Project or CodeBook); anything else is refused."""
         name, ns = local(root.tag), namespace(root.tag)
         if name not in ("Project", "CodeBook") or (ns and not ns.startswith("urn:QDA-XML:")):
             raise CryontoError(f"not a REFI-QDA project or codebook (root element <{name}>"
                                f"{' in namespace ' + ns if ns else ''})", self.xml_name)
         if not ns:
             self.notes.append("no QDA-XML namespace on the root element; read as QDA-XML")
+        return name
+
+    def _read_root(self, root: Element) -> ReadResult:
+        name = self._check_root(root)
         for element in root.iter():
             element.tag = local(element.tag)
         if name == "CodeBook":

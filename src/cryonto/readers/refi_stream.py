@@ -69,7 +69,7 @@ from cryonto.readers.refi_resolve import (
     split_by_coder,
 )
 from cryonto.readers.refi_sources import _child_text, _Sel
-from cryonto.readers.xmlsafe import SafeZip, ZipLimits, local, namespace
+from cryonto.readers.xmlsafe import SafeZip, ZipLimits, local
 
 
 class _Late(CryontoError):
@@ -162,13 +162,7 @@ class RefiStream(_Reader):
                     stack[0].remove(element)
 
     def _start(self, root: Element) -> None:
-        name, ns = local(root.tag), namespace(root.tag)
-        if name not in ("Project", "CodeBook") or (ns and not ns.startswith("urn:QDA-XML:")):
-            raise CryontoError(f"not a REFI-QDA project or codebook (root element <{name}>"
-                               f"{' in namespace ' + ns if ns else ''})", self.xml_name)
-        if not ns:
-            self.notes.append("no QDA-XML namespace on the root element; read as QDA-XML")
-        if name == "CodeBook":
+        if self._check_root(root) == "CodeBook":
             self._codebook_root = root
         self._origin = root.get("origin")
         self.ds.title = root.get("name") or None
