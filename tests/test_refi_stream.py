@@ -266,7 +266,7 @@ def test_python_memory_does_not_grow_with_the_sources(tmp_path):
 
     from cryonto.readers.common import Categories
     from cryonto.readers.refi_stream import RefiStream
-    from cryonto.streaming import _write_counted
+    from cryonto.streaming import _documents_written, _write_segments
 
     Categories()  # the category system is loaded once either way
     peaks = {}
@@ -288,13 +288,9 @@ def test_python_memory_does_not_grow_with_the_sources(tmp_path):
         with open(tmp_path / f"{n}.nt", "w", encoding="utf-8") as handle:
             tracemalloc.start()
             reader = RefiStream(path)
-            batch = []
-            for item in reader.items():
-                if not hasattr(item, "codes"):
-                    continue
-                batch.append(item)
-                if len(batch) >= 512:
-                    _write_counted(handle, reader.dataset, batch, Counter(), [0, 0])
+            _write_segments(handle, reader.dataset,
+                            _documents_written(handle, reader.dataset, reader.items()),
+                            Counter())
             reader.result()
             peaks[n] = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()

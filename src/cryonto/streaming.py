@@ -21,6 +21,7 @@ saying so in a note.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import tempfile
@@ -165,18 +166,10 @@ def _stream_refi(path: Path, handle: IO[str], study: str | None,
     reader = RefiStream(path, study, categories, limits, positions, coder_from)
     ds = reader.dataset
     per_code: Counter[str] = Counter()
-    tally = [0, 0]  # segments, codings written
     try:
-        batch: list[Segment] = []
-        for item in reader.items():
-            if isinstance(item, Document):
-                handle.write("".join(document_lines(ds, [item])))
-                continue
-            batch.append(item)
-            if len(batch) >= _BATCH:
-                _write_counted(handle, ds, batch, per_code, tally)
-        _write_counted(handle, ds, batch, per_code, tally)
-        _write_counted(handle, ds, list(reader.finish_pending()), per_code, tally)
+        segments = itertools.chain(_documents_written(handle, ds, reader.items()),
+                                   reader.finish_pending())
+        written = _write_segments(handle, ds, segments, per_code)
         read = reader.result()
     except (CryontoError, ParseError, ValueError, LookupError, OSError, EOFError,
             zipfile.BadZipFile, zlib.error) as error:
@@ -185,7 +178,8 @@ def _stream_refi(path: Path, handle: IO[str], study: str | None,
         reason = error.reason if isinstance(error, CryontoError) else str(error)
         raise _NotStreamable(reason) from None
     counts = Counts(documents=len(read.dataset.documents), codes=len(read.dataset.codes),
-                    segments=tally[0], codings=tally[1], coders=len(read.dataset.coders))
+                    segments=written, codings=sum(per_code.values()),
+                    coders=len(read.dataset.coders))
     result = settle("refi", path, read, categories, mapping, strict_codes, counts_out=counts,
                     first_uses=reader.first_uses())
     result.segments_per_code = per_code
@@ -193,15 +187,14 @@ def _stream_refi(path: Path, handle: IO[str], study: str | None,
     return result
 
 
-def _write_counted(handle: IO[str], ds: CodedDataset, batch: list[Segment],
-                   per_code: Counter[str], tally: list[int]) -> None:
-    """Write a batch of whole segments (each counts every code once) and empty it."""
-    for segment in batch:
-        per_code.update(segment.codes)
-        tally[1] += len(segment.codes)
-    tally[0] += len(batch)
-    handle.write("".join(segment_lines(ds, batch)))
-    batch.clear()
+def _documents_written(handle: IO[str], ds: CodedDataset,
+                       items: Iterable[Document | Segment]) -> Iterator[Segment]:
+    """The segments among `items`; each document's lines are written as it comes."""
+    for item in items:
+        if isinstance(item, Document):
+            handle.write("".join(document_lines(ds, [item])))
+        else:
+            yield item
 
 
 def _read(fmt: str, path: Path, study: str | None, categories: Categories,
@@ -217,17 +210,21 @@ def _read(fmt: str, path: Path, study: str | None, categories: Categories,
 
 
 def _write_segments(handle: IO[str], ds: CodedDataset, segments: Iterable[Segment],
-                    per_code: Counter[str]) -> None:
+                    per_code: Counter[str]) -> int:
     """Write the segments' lines in batches; count segments per code on the way (a
-    continuation carries only codes new to its segment, so each counts once)."""
+    continuation carries only codes new to its segment, so each counts once). Returns the
+    number of segment items written."""
     batch: list[Segment] = []
+    written = 0
     for segment in segments:
         per_code.update(segment.codes)
         batch.append(segment)
         if len(batch) >= _BATCH:
             handle.write("".join(segment_lines(ds, batch)))
+            written += len(batch)
             batch.clear()
     handle.write("".join(segment_lines(ds, batch)))
+    return written + len(batch)
 
 
 def _whole(fmt: str, path: Path, handle: IO[str], study: str | None,
