@@ -56,18 +56,24 @@ def test_pieces_give_the_quads_of_one_bulk_load(tmp_path: Path) -> None:
     assert any("Tränen" in q for q in pieces)
 
 
-def test_a_blank_node_across_pieces_stays_one_node(tmp_path: Path) -> None:
-    filler = "".join(f"<https://example.org/f{i}> <https://example.org/p> \"{i}\" .\n"
-                     for i in range(200))
+@pytest.mark.parametrize("lines_before", [0, 120])
+def test_a_blank_node_across_pieces_stays_one_node(tmp_path: Path, lines_before: int) -> None:
+    """Also when the first `_:` comes only in a later piece (the rest then goes in at once)."""
+    def filler(start: int, n: int) -> str:
+        return "".join(f"<https://example.org/f{i}> <https://example.org/p> \"{i}\" .\n"
+                       for i in range(start, start + n))
     path = tmp_path / "blank.nt"
-    path.write_text("_:b1 <https://example.org/p> <https://example.org/o1> .\n" + filler
+    path.write_text(filler(1000, lines_before)
+                    + "_:b1 <https://example.org/p> <https://example.org/o1> .\n" + filler(0, 200)
                     + "_:b1 <https://example.org/p> <https://example.org/o2> .\n",
                     encoding="utf-8")
     with DiskStore.create_or_open(tmp_path / "db")[0] as disk:
         disk.load_file(path, graph=GRAPH, chunk_bytes=100)
-        subjects = {str(q.subject) for q in disk.quads(None, None, None, GRAPH)
+        quads = list(disk.quads(None, None, None, GRAPH))
+        subjects = {str(q.subject) for q in quads
                     if str(q.object).startswith("<https://example.org/o")}
     assert len(subjects) == 1
+    assert len(quads) == lines_before + 202
 
 
 def test_an_error_in_a_later_piece_names_the_files_line(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyoxigraph as ox
 
@@ -125,7 +125,7 @@ class GraphStore:
         try:
             if fmt == ox.RdfFormat.RDF_XML:
                 refuse_xml_entities(file_chunks(path), str(path))
-            if self.on_disk and fmt in _LINE_FORMATS and not _has_blank_nodes(path):
+            if self.on_disk and fmt in _LINE_FORMATS:
                 self._bulk_load_pieces(path, fmt, target, chunk_bytes or BULK_CHUNK_BYTES)
             else:
                 self._store.bulk_load(path=str(path), format=fmt, to_graph=target)
@@ -140,15 +140,29 @@ class GraphStore:
                           size: int) -> None:
         """Bulk-load a line-based file by pieces cut at line ends, to bound the engine's batch.
 
-        The engine numbers an error's line within the piece: made the file's line here.
+        The engine names a file's blank nodes afresh on every load, so from the first piece
+        in which `_:` occurs (in a literal too, which only costs the bound) the rest of the
+        file goes in at once; the engine numbers an error's line within what it was given:
+        made the file's line here.
         """
-        before = 0
+        done = before = 0
         for piece in _line_pieces(path, size):
-            try:
-                self._store.bulk_load(piece, format=fmt, to_graph=target)
-            except SyntaxError as error:
-                raise SyntaxError(_shift_lines(_first_line(error), before)) from None
+            if b"_:" in piece:
+                with path.open("rb") as rest:
+                    rest.seek(done)
+                    self._bulk_load_counted(rest, fmt, target, before)
+                return
+            self._bulk_load_counted(piece, fmt, target, before)
+            done += len(piece)
             before += piece.count(b"\n")
+
+    def _bulk_load_counted(self, data: bytes | BinaryIO, fmt: ox.RdfFormat,
+                           target: ox.NamedNode, before: int) -> None:
+        """One bulk load of part of a file that starts after `before` lines."""
+        try:
+            self._store.bulk_load(data, format=fmt, to_graph=target)
+        except SyntaxError as error:
+            raise SyntaxError(_shift_lines(_first_line(error), before)) from None
 
     def load_bytes(
         self, data: bytes | str, fmt: ox.RdfFormat, graph: str | ox.NamedNode | None = None,
@@ -430,17 +444,6 @@ def _line_pieces(path: Path, size: int) -> Iterator[bytes]:
                 yield block[:cut]
         if rest:
             yield rest
-
-
-def _has_blank_nodes(path: Path) -> bool:
-    """Whether `_:` occurs: the engine names blank nodes afresh per load, so such a file goes
-    in whole (`_:` in a literal says yes too, which only costs the memory bound)."""
-    last = b""
-    for chunk in file_chunks(path, 1 << 24):
-        if b"_:" in last + chunk[:1] or b"_:" in chunk:
-            return True
-        last = chunk[-1:]
-    return False
 
 
 def _shift_lines(message: str, before: int) -> str:
