@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_scale import child, fmt, loadavg  # noqa: E402
+from bench_stream import floor_nt  # noqa: E402
 
 
 def make_project(n: int, tmp: Path, positions: str) -> Path:
@@ -118,13 +119,6 @@ def import_maxqda(path: Path, out: Path, stream: bool) -> dict:
         from cryonto.streaming import import_to_ntriples
         r = import_to_ntriples('maxqda', {str(path)!r}, {str(out)!r})
         result = r.counts_written.as_dict()
-    """)
-
-
-def floor_nt(nt: Path) -> dict:
-    return child(f"""
-        import pyoxigraph as ox
-        ox.Store().bulk_load(path={str(nt)!r}, format=ox.RdfFormat.N_TRIPLES)
     """)
 
 
