@@ -122,12 +122,13 @@ def load_store(ttl: Path, db: Path) -> dict:
     """)
 
 
-def ours_store(db: Path) -> dict:
+def ours_store(db: Path, in_memory: bool | None = None) -> dict:
+    """`validate --store` (`in_memory`: None lets the store's size decide, as the CLI does)."""
     return child(f"""
         from cryonto.shacl import validate_stored
         from cryonto.storage import open_store
         with open_store({str(db)!r}) as store:
-            report = validate_stored(store, 'core')
+            report = validate_stored(store, 'core', in_memory={in_memory!r})
             report.to_text()
         result = {{'results': len(report.table), 'timings': report.timings}}
     """)

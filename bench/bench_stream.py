@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_scale import child, fmt, loadavg, ours  # noqa: E402
+from bench_scale import child, fmt, load_store, loadavg, ours, ours_store  # noqa: E402
 
 
 def floor_nt(nt: Path) -> dict:
@@ -60,24 +60,6 @@ def whole(csv_path: Path, out: Path) -> dict:
     return child(f"""
         from cryonto.importing import import_to_turtle
         import_to_turtle('csv', {str(csv_path)!r}, {str(out)!r}, study='issue')
-    """)
-
-
-def load_store(nt: Path, db: Path) -> dict:
-    return child(f"""
-        from cryonto.storage import load
-        load([{str(nt)!r}], {str(db)!r})
-    """)
-
-
-def validate_on_disk(db: Path) -> dict:
-    return child(f"""
-        from cryonto.shacl import validate_stored
-        from cryonto.storage import open_store
-        with open_store({str(db)!r}) as store:
-            report = validate_stored(store, 'core', in_memory=False)
-            report.to_text()
-        result = {{'results': len(report.results)}}
     """)
 
 
@@ -107,7 +89,7 @@ def table(sizes: list[int], whole_sizes: set[int], tmp: Path, validate: bool,
         loaded = on_disk = None
         if store:
             loaded = load_store(nt, tmp / f"db{n}")
-            on_disk = validate_on_disk(tmp / f"db{n}")
+            on_disk = ours_store(tmp / f"db{n}", in_memory=False)
         print(f"| {rows:,} | {fmt(base)} | {fmt(streamed)} | {fmt(checked)} | "
               f"{ratio(streamed, base)} | {ratio(_sum(streamed, checked), base)} | {fmt(old)} | "
               f"{fmt(loaded)} | {fmt(on_disk)} | "
