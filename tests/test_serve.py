@@ -295,7 +295,8 @@ def test_service_description(client, server, store):
 # -- limits ---------------------------------------------------------------------------
 
 def test_result_limit_truncates_and_says_so(store):
-    with ThreadServer(store, max_results=5) as small, httpx.Client(base_url=small.url) as c:
+    with ThreadServer(store, max_results=5) as small, \
+            httpx.Client(base_url=small.url, timeout=30) as c:
         full = len(store.select(CONCEPTS))
         cut = q(c, CONCEPTS)
         assert len(cut.json()["results"]["bindings"]) == 5
@@ -393,7 +394,7 @@ def test_cors_is_off_by_default(client):
 
 def test_cors_allows_the_configured_origin_only(store):
     with ThreadServer(store, cors_origins=["http://allowed.example"]) as s, \
-            httpx.Client(base_url=s.url) as c:
+            httpx.Client(base_url=s.url, timeout=30) as c:
         ok = c.get("/sparql", params={"query": "SELECT (1 AS ?x) {}"},
                    headers={"Origin": "http://allowed.example"})
         assert ok.headers["access-control-allow-origin"] == "http://allowed.example"
