@@ -51,6 +51,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/bench_queries.py
 	$(BIN)/python bench/bench_serve.py
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_listing.py
 	$(BIN)/python bench/bench_stream.py
 	$(BIN)/python bench/bench_agreement.py
 
