@@ -12,19 +12,21 @@ from pathlib import Path
 import pytest
 import xmlschema
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support.paths import SHARED
 from test_refi_stream import write_qdpx
 from test_streaming import assert_same, both, triples
 
 from cryonto.category import load_category_system
 from cryonto.cli import main
+from cryonto.coded.description import SECTIONS, compose, one_line, parse
 from cryonto.coded.from_rdf import from_store
 from cryonto.exporting import export_refi
 from cryonto.importing import import_file, import_to_turtle
 from cryonto.rdf import GraphStore
-from cryonto.readers.refi_sources import CODEBOOK_SECTIONS, codebook_sections
 from cryonto.writers import SCHEMA_DIR
-from cryonto.writers.codebook import SECTIONS, codebook_entries, description, write_codebook
+from cryonto.writers.codebook import codebook_entries, description, write_codebook
 
 REFERENCE = SHARED / "reference/refi-qda"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -193,8 +195,20 @@ def test_repeats_in_a_zip_and_across_sources_stream_the_same(tmp_path):
 
 
 # -- 2. cryonto's own codebook read back ------------------------------------------------------
-def test_reader_labels_are_the_writer_labels():
-    assert (SECTIONS["en"], SECTIONS["de"]) == CODEBOOK_SECTIONS
+_part = st.text(min_size=1, max_size=30).filter(lambda s: one_line(s) != "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(definition=st.none() | _part, examples=st.lists(_part, max_size=3),
+       rules=st.lists(_part, max_size=3), lang=st.sampled_from(sorted(SECTIONS)))
+def test_parse_reads_back_what_compose_writes(definition, examples, rules, lang):
+    """Any parts, any language: the reader gets back each part as one line, in order."""
+    text = compose(definition, examples, rules, lang)
+    if definition is None and not examples and not rules:
+        assert parse(text) is None
+        return
+    assert parse(text) == ((one_line(definition) if definition else None),
+                           [one_line(e) for e in examples], [one_line(r) for r in rules])
 
 
 @pytest.mark.usefixtures("shared")
@@ -245,11 +259,11 @@ def test_exported_codebook_round_trips(tmp_path, lang):
     "Note: something",
 ])
 def test_other_descriptions_stay_whole(text):
-    assert codebook_sections(text) is None
+    assert parse(text) is None
 
 
 def test_sections_without_a_definition():
-    assert codebook_sections("Anchor example: a\n\nAnchor example: b\n\nCoding rule: c") == \
+    assert parse("Anchor example: a\n\nAnchor example: b\n\nCoding rule: c") == \
         (None, ["a", "b"], ["c"])
 
 
@@ -272,7 +286,7 @@ def test_description_function_is_what_the_qdc_holds():
     entry = CodebookEntry(iri="x", notation="Z1", label="z", definition="Says\nwhat.",
                           examples=("one", "two"), parent=None, level=2, codable=True,
                           color="#000000", guid=K0, coding_rules=("rule",))
-    assert codebook_sections(description(entry)) == ("Says what.", ["one", "two"], ["rule"])
+    assert parse(description(entry)) == ("Says what.", ["one", "two"], ["rule"])
 
 
 @pytest.mark.usefixtures("shared")

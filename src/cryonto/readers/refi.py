@@ -21,6 +21,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from cryonto.coded import Code, CodedDataset, Coder, Segment, counts_of
+from cryonto.coded.description import parse as parse_description
 from cryonto.errors import CryontoError
 from cryonto.readers.common import (
     Categories,
@@ -35,7 +36,6 @@ from cryonto.readers.refi_sources import (
     _child_text,
     _Sel,
     _short_color,
-    codebook_sections,
 )
 from cryonto.readers.xmlsafe import (
     SafeZip,
@@ -184,7 +184,7 @@ class _Reader(SourceReader):
                 code = Code(key=key, name=name, parent=parent.key if parent else None,
                             description=description, color=code_color,
                             guid=guid, codable=codable)
-                sections = codebook_sections(description) if description else None
+                sections = parse_description(description) if description else None
                 if sections is not None:
                     structured += 1
                     code.description, code.examples, code.rules = sections

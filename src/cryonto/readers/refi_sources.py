@@ -247,35 +247,6 @@ class SourceReader:
     # -- merging and building segments ------------------------------------------------
 
 
-#: the section labels `cryonto export codebook` writes (writers/codebook.py ``SECTIONS``;
-#: readers do not import writers, tests/test_refi_fixes.py checks the two agree)
-CODEBOOK_SECTIONS = (("Definition", "Anchor example", "Coding rule"),
-                     ("Definition", "Ankerbeispiel", "Kodierregel"))
-
-
-def codebook_sections(text: str) -> tuple[str | None, list[str], list[str]] | None:
-    """(definition, anchor examples, coding rules) of a description exactly in the form
-    cryonto's codebook export writes (one-line "Label: text" paragraphs, definition first,
-    then examples, then rules, one language); None for any other description."""
-    paragraphs = text.split("\n\n")
-    for labels in CODEBOOK_SECTIONS:
-        found: tuple[list[str], list[str], list[str]] = ([], [], [])
-        rank = 0
-        for paragraph in paragraphs:
-            label, colon, body = paragraph.partition(": ")
-            if not colon or label not in labels or "\n" in paragraph or not body.strip():
-                break
-            now = labels.index(label)
-            if now < rank or (now == 0 and found[0]):
-                break
-            rank = now
-            found[now].append(body.strip())
-        else:
-            definitions, examples, rules = found
-            return (definitions[0] if definitions else None), examples, rules
-    return None
-
-
 def _child_text(element: Element, tag: str) -> str | None:
     child = element.find(tag)
     if child is None or child.text is None or not child.text.strip():

@@ -42,6 +42,7 @@ from pathlib import Path
 from cryonto._version import __version__
 from cryonto.atomic import SHARED_MODE, write_bytes, write_text
 from cryonto.category import CategorySystem
+from cryonto.coded.description import compose, one_line
 from cryonto.errors import CryontoError
 from cryonto.writers import CODEBOOK_NS, XML_DECLARATION, stable_guid, validate_xml
 
@@ -182,13 +183,6 @@ def codebook_entries(system: CategorySystem, lang: str = "en") -> Codebook:
 
 # -- formats -----------------------------------------------------------------------
 
-#: the section names of a Mayring-style codebook entry, per language
-SECTIONS = {
-    "en": ("Definition", "Anchor example", "Coding rule"),
-    "de": ("Definition", "Ankerbeispiel", "Kodierregel"),
-}
-
-
 def description(entry: CodebookEntry, lang: str = "en") -> str:
     """Definition, anchor examples and coding rules as labelled paragraphs (Mayring's codebook).
 
@@ -196,19 +190,7 @@ def description(entry: CodebookEntry, lang: str = "en") -> str:
     that shows the text plainly still shows which is which; what the ontology does
     not say is left out (a category without a scope note has no "Coding rule").
     """
-    return sections_text(entry.definition, entry.examples, entry.coding_rules, lang)
-
-
-def sections_text(definition: str | None, examples: Sequence[str], rules: Sequence[str],
-                  lang: str = "en") -> str:
-    """`description`'s text from its parts; also what `export refi` writes for a study code
-    that carries examples or rules (a re-imported cryonto codebook, read back the same)."""
-    label, example, rule = SECTIONS.get(lang, SECTIONS["en"])
-    parts = [f"{label}: {_one_line(definition)}"] if definition else []
-    parts += [f"{example}: {_one_line(text)}" for text in examples]
-    parts += [f"{rule}: {_one_line(text)}" for text in rules]
-    return "\n\n".join(parts)
-
+    return compose(entry.definition, entry.examples, entry.coding_rules, lang)
 
 
 def qdc_bytes(entries: Sequence[CodebookEntry], lang: str = "en") -> bytes:
@@ -353,24 +335,20 @@ def markdown_text(entries: Sequence[CodebookEntry], lang: str = "en") -> str:
     lines = [f"# {title}", "", intro, ""]
     rights = _rights(entries)
     if rights:
-        lines += [f"*{_one_line(rights.text())}*", ""]
+        lines += [f"*{one_line(rights.text())}*", ""]
     for e in entries:
         indent = "  " * (e.level - 1)
         grouping = not e.codable or not e.notation
         name = f"**{e.name}**" if grouping else f"**{e.notation}** {e.label}"
         text = f"{indent}- {name}"
         if e.definition:
-            text += f": {_one_line(e.definition)}"
+            text += f": {one_line(e.definition)}"
         lines.append(text)
         for example in e.examples:
-            lines.append(f"{indent}  > *{example_word}:* {_one_line(example)}")
+            lines.append(f"{indent}  > *{example_word}:* {one_line(example)}")
         for rule in e.coding_rules:
-            lines.append(f"{indent}  *{rule_word}:* {_one_line(rule)}")
+            lines.append(f"{indent}  *{rule_word}:* {one_line(rule)}")
     return "\n".join(lines) + "\n"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _rights(entries: Sequence[CodebookEntry]) -> Rights | None:
@@ -432,7 +410,7 @@ def _count_xlsx(data: bytes) -> int:
     return sum(1 for row in ws.iter_rows(min_row=2, values_only=True) if any(row))
 
 
-__all__ = ["CSV_COLUMNS", "FORMATS", "LANGS", "MAXQDA_HEADER", "MAXQDA_SEPARATOR", "SECTIONS",
+__all__ = ["CSV_COLUMNS", "FORMATS", "LANGS", "MAXQDA_HEADER", "MAXQDA_SEPARATOR",
            "Codebook", "CodebookEntry", "Rights", "codebook_entries", "csv_text", "description",
            "markdown_text", "maxqda_rows", "ontology_rights", "qdc_bytes", "scope_notes",
            "write_codebook", "xlsx_bytes"]

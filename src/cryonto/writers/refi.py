@@ -41,6 +41,7 @@ from pathlib import Path
 from cryonto._version import __version__
 from cryonto.atomic import atomic_write
 from cryonto.coded import Adjustment, CodedDataset, Counts, Document, Segment
+from cryonto.coded.description import compose as compose_description
 from cryonto.errors import CryontoError
 from cryonto.readers.common import MAX_TEXT_BYTES
 from cryonto.readers.positions import CODEPOINTS, UNITS, UTF16, Offsets
@@ -51,7 +52,6 @@ from cryonto.writers import (
     stable_guid,
     validate_xml,
 )
-from cryonto.writers.codebook import sections_text
 
 PROJECT_FILE = "project.qde"
 SOURCES_DIR = "sources"
@@ -173,7 +173,7 @@ def build_project(datasets: Sequence[CodedDataset], categories=None,
             parent = (code_element.get(f"{i}\x00{code.parent}") if code.parent is not None
                       else None)
             element = ET.SubElement(parent if parent is not None else codes, _Q + "Code", attrs)
-            description = (sections_text(code.description, code.examples, code.rules)
+            description = (compose_description(code.description, code.examples, code.rules)
                            if code.examples or code.rules else code.description)
             if description:
                 # Description must precede child Codes; children are added after their parent
