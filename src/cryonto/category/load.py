@@ -7,7 +7,6 @@ time): a second `load_category_system()` is free, and an edited file is read aga
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +28,7 @@ from cryonto.category.model import (
 )
 from cryonto.category.system import CategorySystem
 from cryonto.errors import CryontoError
+from cryonto.forklock import ForkSafeLock
 from cryonto.rdf import GraphStore
 from cryonto.vocab import BIBO, CITO, CRY, DCTERMS, FABIO, ONTOLOGY_GRAPH, PROV, RDF, RDFS, SKOS
 
@@ -37,7 +37,7 @@ _SKOS_RELATED = SKOS.related
 _SUBPROPERTY = RDFS.subPropertyOf
 
 _CACHE: dict[tuple, CategorySystem] = {}
-_CACHE_LOCK = threading.Lock()
+_CACHE_LOCK = ForkSafeLock()
 
 
 def load_category_system(path: Path | str | Sequence[Path | str] | None = None) -> CategorySystem:

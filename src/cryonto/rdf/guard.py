@@ -32,12 +32,12 @@ grammar cannot parse is refused too, because it cannot be checked.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from cryonto.errors import QueryRefused
+from cryonto.forklock import ForkSafeLock
 
 #: parse-tree node names of the four query forms, and what `check_query` returns for them
 _FORMS = {
@@ -65,8 +65,9 @@ _UPDATES = {
 #: longest query text accepted (the parser is a pure-Python recursive descent)
 MAX_QUERY_LENGTH = 1_000_000
 
-# pyparsing keeps global state (packrat cache); the HTTP endpoint calls from threads
-_PARSE_LOCK = threading.Lock()
+# pyparsing keeps global state (packrat cache); the HTTP endpoint calls from threads, and
+# forks its workers (a fork waits for the lock, and the child gets its own: forklock)
+_PARSE_LOCK = ForkSafeLock()
 
 
 #: a code point escape as SPARQL 1.1 §19.2 defines it
