@@ -28,8 +28,6 @@ tests/test_refi_stream.py check both readers agree).
 
 from __future__ import annotations
 
-import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,7 +67,7 @@ from cryonto.readers.refi_resolve import (
     split_by_coder,
 )
 from cryonto.readers.refi_sources import _child_text, _Sel
-from cryonto.readers.xmlsafe import SafeZip, ZipLimits, local
+from cryonto.readers.xmlsafe import ZipLimits, local
 
 
 class _Late(CryontoError):
@@ -123,7 +121,9 @@ class RefiStream(_Reader):
         if self.coder_from not in CODER_RULES:
             raise CryontoError(f"--coder-from {self.coder_from!r}")  # read_refi says more
         if self._is_qdpx():
-            with self._open_qdpx() as (archive, member), _Member(archive, member) as stream:
+            with self._open_qdpx() as (archive, member), archive.stream(member) as stream:
+                # its declared size reserved at once, as read_refi reads it before the texts
+                archive.read_total += stream.info.file_size
                 yield from self._walk(stream)
             return
         self._refuse_oversized()
@@ -302,49 +302,3 @@ class RefiStream(_Reader):
 def _localize(element: Element) -> None:
     for inner in element.iter():
         inner.tag = local(inner.tag)
-
-
-class _Member:
-    """A zip member read as a stream under the archive's limits (`SafeZip.read`'s checks:
-    declared size and ratio before, inflated bytes while reading)."""
-
-    def __init__(self, archive: SafeZip, member: str) -> None:
-        archive.check(member)
-        self.archive = archive
-        self.info = archive.zip.getinfo(member)
-        self.where = f"member {member!r}"
-        self.limits = archive.limits
-        self.budget = self.limits.max_total - archive.read_total
-        archive.read_total += self.info.file_size  # reserved, as read_refi reads it first
-        self.got = 0
-        try:
-            self.handle = archive.zip.open(self.info)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-                RuntimeError) as error:
-            raise self._corrupt(error) from None
-
-    def __enter__(self) -> _Member:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.handle.close()
-
-    def _corrupt(self, error: Exception) -> CryontoError:
-        return CryontoError(f"corrupt archive member: {error}", self.archive.name, self.where)
-
-    def read(self, size: int = -1) -> bytes:
-        try:
-            chunk = self.handle.read(size)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-                RuntimeError) as error:
-            raise self._corrupt(error) from None
-        self.got += len(chunk)
-        if self.got > self.budget or self.got > self.info.file_size:
-            raise CryontoError("refused: the member inflates beyond its declared size or the "
-                               f"limit of {self.limits.max_total} bytes; zip bomb?",
-                               self.archive.name, self.where)
-        if (self.got > self.limits.ratio_floor
-                and self.got / max(self.info.compress_size, 1) > self.limits.max_ratio):
-            raise CryontoError(f"refused: compression ratio over {self.limits.max_ratio:.0f}:1; "
-                               "zip bomb?", self.archive.name, self.where)
-        return chunk

@@ -300,33 +300,62 @@ class SafeZip:
 
     def read(self, member: str) -> bytes:
         """A member's bytes, counting what is actually inflated against the limits."""
-        self.check(member)
-        info = self._by_name[member]
-        where = f"member {member!r}"
-        budget = self.limits.max_total - self.read_total
-        chunks: list[bytes] = []
-        got = 0
+        with self.stream(member) as stream:
+            data = b"".join(iter(lambda: stream.read(1 << 20), b""))
+        self.read_total += len(data)
+        return data
+
+    def stream(self, member: str) -> MemberStream:
+        """A member to read piece by piece under the limits (`read`, but not all at once)."""
+        return MemberStream(self, member)
+
+
+class MemberStream:
+    """A zip member read as a stream: its declared size and ratio checked before (`SafeZip.check`),
+    the bytes actually inflated counted against the archive's remaining budget while reading.
+
+    The budget is what the archive had left when the stream opened; `SafeZip.read_total` is
+    left to the caller (`read` adds what it read).
+    """
+
+    def __init__(self, archive: SafeZip, member: str) -> None:
+        archive.check(member)
+        self.archive = archive
+        self.info = archive._by_name[member]
+        self.where = f"member {member!r}"
+        self.limits = archive.limits
+        self.budget = self.limits.max_total - archive.read_total
+        self.got = 0
         try:
-            with self.zip.open(info) as handle:
-                while True:
-                    chunk = handle.read(1 << 20)
-                    if not chunk:
-                        break
-                    got += len(chunk)
-                    if got > budget or got > info.file_size:
-                        raise CryontoError(
-                            "refused: the member inflates beyond its declared size or the "
-                            f"limit of {self.limits.max_total} bytes; zip bomb?", self.name, where)
-                    if (got > self.limits.ratio_floor
-                            and got / max(info.compress_size, 1) > self.limits.max_ratio):
-                        raise CryontoError(
-                            f"refused: compression ratio over {self.limits.max_ratio:.0f}:1; "
-                            "zip bomb?", self.name, where)
-                    chunks.append(chunk)
-        except CryontoError:
-            raise
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-                RuntimeError) as error:
-            raise CryontoError(f"corrupt archive member: {error}", self.name, where) from None
-        self.read_total += got
-        return b"".join(chunks)
+            self.handle = archive.zip.open(self.info)
+        except _CORRUPT as error:
+            raise self._corrupt(error) from None
+
+    def __enter__(self) -> MemberStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+    def _corrupt(self, error: Exception) -> CryontoError:
+        return CryontoError(f"corrupt archive member: {error}", self.archive.name, self.where)
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            chunk = self.handle.read(size)
+        except _CORRUPT as error:
+            raise self._corrupt(error) from None
+        self.got += len(chunk)
+        if self.got > self.budget or self.got > self.info.file_size:
+            raise CryontoError("refused: the member inflates beyond its declared size or the "
+                               f"limit of {self.limits.max_total} bytes; zip bomb?",
+                               self.archive.name, self.where)
+        if (self.got > self.limits.ratio_floor
+                and self.got / max(self.info.compress_size, 1) > self.limits.max_ratio):
+            raise CryontoError(f"refused: compression ratio over {self.limits.max_ratio:.0f}:1; "
+                               "zip bomb?", self.archive.name, self.where)
+        return chunk
+
+
+#: what zipfile and zlib raise for a damaged member
+_CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
