@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryonto.errors import CryontoError
-from cryonto.importing import ImportResult, import_to_turtle
+from cryonto.importing import ImportResult
 from cryonto.rdf import graph_iri_for
 from cryonto.rdf.persistent import DiskStore
 from cryonto.storage import LoadReport, load, stored_graphs
-from cryonto.streaming import import_to_ntriples
+from cryonto.streaming import import_to
 
 __all__ = ["StoredImport", "import_into_store"]
 
@@ -44,8 +44,7 @@ def import_into_store(fmt: str, path: Path | str, output: Path | str, store: Pat
     """
     output, folder = Path(output), Path(store)
     _check_loadable(output, folder, replace)
-    write = import_to_ntriples if output.suffix.lower() == ".nt" else import_to_turtle
-    imported = write(fmt, path, output, **import_options)  # type: ignore[arg-type]
+    imported = import_to(fmt, path, output, **import_options)
     return StoredImport(imported, load([output], folder, replace=replace, progress=progress))
 
 

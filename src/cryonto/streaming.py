@@ -37,7 +37,13 @@ from cryonto.atomic import refuse_overwrite, temp_sibling
 from cryonto.coded import CodedDataset, Counts, Document, Segment, count_store
 from cryonto.coded.to_rdf import document_lines, head_lines, segment_lines
 from cryonto.errors import CryontoError
-from cryonto.importing import ImportResult, check_written, import_file, settle
+from cryonto.importing import (
+    ImportResult,
+    check_written,
+    import_file,
+    import_to_turtle,
+    settle,
+)
 from cryonto.rdf import GraphStore, NamedNode
 from cryonto.readers.common import Categories
 from cryonto.readers.xmlsafe import ZipLimits
@@ -45,6 +51,14 @@ from cryonto.vocab import CRY, DCTERMS, OA, PROV, RDF, SKOS
 
 #: segments formatted per write
 _BATCH = 512
+
+
+def import_to(fmt: str, path: Path | str, output: Path | str, **options: object) -> ImportResult:
+    """Import to `output` in the form its suffix names: a ``.nt`` file gets N-Triples,
+    streamed where the format allows (`import_to_ntriples`), anything else Turtle
+    (`import_to_turtle`). `options` are theirs."""
+    write = import_to_ntriples if Path(output).suffix.lower() == ".nt" else import_to_turtle
+    return write(fmt, path, output, **options)  # type: ignore[arg-type]
 
 
 def import_to_ntriples(fmt: str, path: Path | str, output: Path | str,
@@ -152,7 +166,6 @@ def _stream_refi(path: Path, handle: IO[str], study: str | None,
     """A REFI project source by source (`readers.refi_stream`): each document's lines as its
     source ends, then its segments'; the sources that wait for the position unit last."""
     import zipfile
-    import zlib
     from xml.etree.ElementTree import ParseError
 
     from cryonto.readers.refi import read_refi

@@ -82,8 +82,7 @@ def import_command(fmt: str, file: Path, output: Path | None, references: Path |
     `cryonto load OUTPUT --store DIR` would (import to a .nt file to stream).
     """
     from cryonto.errors import CryontoError
-    from cryonto.importing import import_to_turtle
-    from cryonto.streaming import import_to_ntriples
+    from cryonto.streaming import import_to
 
     if fmt.lower() == "findings":
         _import_findings(file, output, references, list(ontology), as_json)
@@ -115,8 +114,7 @@ def import_command(fmt: str, file: Path, output: Path | None, references: Path |
         click.echo(summary_text(stored.imported, all_codes))
         click.echo("\n".join(load_lines(stored.loaded)))
         return
-    write = import_to_ntriples if output.suffix.lower() == ".nt" else import_to_turtle
-    result = write(fmt, file, output, **options)
+    result = import_to(fmt, file, output, **options)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return

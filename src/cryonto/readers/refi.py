@@ -31,12 +31,7 @@ from cryonto.readers.common import (
     plural,
 )
 from cryonto.readers.refi_resolve import choose_coders, place_positions
-from cryonto.readers.refi_sources import (
-    SourceReader,
-    _child_text,
-    _Sel,
-    _short_color,
-)
+from cryonto.readers.refi_sources import SourceReader, _child_text, _Sel, _short_color
 from cryonto.readers.xmlsafe import (
     SafeZip,
     ZipLimits,
